@@ -1,0 +1,49 @@
+/**
+ * @trm-ts/backend-wasm — the embedded default backend: TensorFlow.js's WebAssembly backend with SIMD.
+ *
+ * In Node the wasm binaries are read from the installed `@tensorflow/tfjs-backend-wasm` package without any
+ * configuration. In a browser, bundlers serve them next to the bundle (Vite: they are emitted as assets when
+ * `wasmPaths` is left unset and the page is served from the bundle's origin) or from `wasmPaths`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { activateBackend, type BackendAdapter, type BackendInfo } from '@trm-ts/core';
+
+export interface WasmBackendOptions {
+  /**
+   * Where the `.wasm` files are served from (a URL prefix ending in `/`, or a map of file name to URL).
+   * Leave unset in Node: the files are loaded from the installed package.
+   */
+  wasmPaths?: string | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+  /** Use the SIMD build when the runtime supports it (default true). */
+  simd?: boolean;
+  /** Number of threads for the threaded build (browsers with cross-origin isolation only). */
+  numThreads?: number;
+}
+
+export const wasmBackend: BackendAdapter<WasmBackendOptions> = {
+  name: 'wasm',
+  async setup(options: WasmBackendOptions = {}): Promise<BackendInfo> {
+    if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as string);
+    if (options.simd === false) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
+    if (options.numThreads !== undefined) {
+      const { setThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+      setThreadsCount(options.numThreads);
+    }
+    await activateBackend('wasm');
+    return {
+      adapter: 'wasm',
+      backend: tf.getBackend(),
+      float32: true,
+      details: {
+        simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+        multithread: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+      },
+    };
+  },
+};
+
+/** Registers and activates the wasm backend; resolves with what it got (SIMD, threads). */
+export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInfo> {
+  return wasmBackend.setup(options);
+}

@@ -1,0 +1,30 @@
+/**
+ * Shared Vitest settings: tests run on each package's `src/` (workspace packages are aliased to their
+ * sources), and tfjs-core's gradient registrations are inlined (see packages/trm-core/src/gradients.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export const workspaceAliases: Record<string, string> = {
+  '@trm-ts/core': src('trm-core'),
+  '@trm-ts/backend-wasm': src('trm-backend-wasm'),
+};
+
+export function packageConfig(extra: { include?: string[]; exclude?: string[]; testTimeout?: number } = {}) {
+  return defineConfig({
+    resolve: { alias: workspaceAliases },
+    test: {
+      include: extra.include ?? ['src/**/*.test.ts'],
+      exclude: extra.exclude ?? ['**/node_modules/**', 'src/**/*.fuzz.test.ts', 'src/**/*.slow.test.ts'],
+      testTimeout: extra.testTimeout ?? 300_000,
+      hookTimeout: 300_000,
+      server: {
+        deps: {
+          inline: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|gradients|ops|kernel_names|util|engine|tensor)/],
+        },
+      },
+    },
+  });
+}
