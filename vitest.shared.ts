@@ -8,8 +8,14 @@ import { defineConfig } from 'vitest/config';
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 export const workspaceAliases: Record<string, string> = {
+  '@trm-ts/core/node': fileURLToPath(new URL('./packages/trm-core/src/node/index.ts', import.meta.url)),
   '@trm-ts/core': src('trm-core'),
   '@trm-ts/backend-wasm': src('trm-backend-wasm'),
+  '@trm-ts/data': src('trm-data'),
+  '@trm-ts/eval': src('trm-eval'),
+  '@trm-ts/backend-webgpu': src('trm-backend-webgpu'),
+  '@trm-ts/backend-node-gpu': src('trm-backend-node-gpu'),
+  '@trm-ts/cli': src('trm-cli'),
 };
 
 export function packageConfig(extra: { include?: string[]; exclude?: string[]; testTimeout?: number } = {}) {
