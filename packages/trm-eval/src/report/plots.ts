@@ -1,0 +1,102 @@
+/**
+ * SVG plots of sweep and alignment results (ALGORITHM.md §11; issue 5 item 5), drawn by Vega-Lite and
+ * rendered headless with Vega's SVG string renderer (no browser, no canvas). The specs are plain JSON, so
+ * they can be saved beside the report and re-rendered by any Vega-Lite tool.
+ */
+import { ConfigError, check } from '@trm-ts/core';
+import type { TopLevelSpec } from 'vega-lite';
+import type { SweepResult } from '../sweep.js';
+import type { AlignmentPoint, SweepMetric } from './markdown.js';
+
+/** A labelled sweep, e.g. `{ label: 'random init', result }`; several labels share one plot. */
+export interface SweepSeries {
+  label: string;
+  result: SweepResult;
+}
+
+const METRIC_TITLE: Record<SweepMetric, string> = { solved: 'solved (exact accuracy, %)', cellAcc: 'cell accuracy (%)' };
+
+/**
+ * Accuracy vs N_sup (log2 axis), one panel per read-out, colour = k, dash = series label. `single` is drawn
+ * for its first k only (it ignores k).
+ */
+export function accuracyPlotSpec(series: readonly SweepSeries[], options: { metric?: SweepMetric; title?: string } = {}): TopLevelSpec {
+  const { metric = 'solved', title = `${METRIC_TITLE[metric]} vs supervision steps` } = options;
+  check(series.length > 0, () => 'accuracyPlotSpec: expected at least one series, got none.', ConfigError);
+  const values: { series: string; readout: string; k: string; step: number; value: number }[] = [];
+  for (const { label, result } of series) {
+    for (const name of result.readouts) {
+      const ks = name === 'single' ? result.ks.slice(0, 1) : result.ks;
+      ks.forEach((k, ki) =>
+        result.steps.forEach((step, si) => values.push({ series: label, readout: name, k: `k=${k}`, step, value: 100 * result.curves[name]![metric][ki]![si]! })),
+      );
+    }
+  }
+  const readouts = [...new Set(series.flatMap((s) => s.result.readouts))];
+  const ks = [...new Set(series.flatMap((s) => s.result.ks))].sort((a, b) => a - b).map((k) => `k=${k}`);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values },
+    mark: { type: 'line', point: true },
+    width: 220,
+    height: 180,
+    encoding: {
+      column: { field: 'readout', type: 'nominal', title: 'read-out', sort: readouts },
+      x: { field: 'step', type: 'quantitative', title: 'N_sup (supervision steps at test)', scale: { type: 'log', base: 2 }, axis: { values: [...new Set(values.map((v) => v.step))] } },
+      y: { field: 'value', type: 'quantitative', title: METRIC_TITLE[metric], scale: { zero: false } },
+      color: { field: 'k', type: 'ordinal', title: 'runs', sort: ks },
+      strokeDash: { field: 'series', type: 'nominal', title: 'model' },
+      detail: [{ field: 'series' }, { field: 'k' }],
+    },
+  } as TopLevelSpec;
+}
+
+/**
+ * AA vs accuracy scatter (Exp B): one panel per AA kind present (AA_pred, AA_y, AA_z), x = AA, y = solved %,
+ * colour = variant.
+ */
+export function alignmentScatterSpec(points: readonly AlignmentPoint[], options: { title?: string } = {}): TopLevelSpec {
+  const { title = 'path independence (AA) vs accuracy' } = options;
+  check(points.length > 0, () => 'alignmentScatterSpec: expected at least one point, got none.', ConfigError);
+  const kinds = [
+    ['AA_pred', 'aaPred'],
+    ['AA_y', 'aaY'],
+    ['AA_z', 'aaZ'],
+  ] as const;
+  const values = points.flatMap((p) =>
+    kinds.filter(([, f]) => p[f] !== undefined).map(([kind, f]) => ({ variant: p.variant, seed: p.seed ?? null, kind, aa: p[f]!, solved: 100 * p.solved })),
+  );
+  check(values.length > 0, () => 'alignmentScatterSpec: no point has aaPred, aaY or aaZ.', ConfigError);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values },
+    mark: { type: 'point', filled: true, size: 60 },
+    width: 220,
+    height: 200,
+    encoding: {
+      column: { field: 'kind', type: 'nominal', title: 'alignment', sort: kinds.map(([k]) => k) },
+      x: { field: 'aa', type: 'quantitative', title: 'asymptotic alignment', scale: { zero: false } },
+      y: { field: 'solved', type: 'quantitative', title: 'solved (%)', scale: { zero: false } },
+      color: { field: 'variant', type: 'nominal', title: 'variant' },
+    },
+    resolve: { scale: { x: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Renders a Vega-Lite spec to an SVG string in Node or a browser (vega is loaded on first use). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export const accuracyPlotSvg = (series: readonly SweepSeries[], options?: { metric?: SweepMetric; title?: string }) =>
+  renderSvg(accuracyPlotSpec(series, options));
+
+export const alignmentScatterSvg = (points: readonly AlignmentPoint[], options?: { title?: string }) => renderSvg(alignmentScatterSpec(points, options));
