@@ -312,7 +312,7 @@ describe('SignSgd', () => {
       init[3]!,
       [7 * d, 8 * d, 9 * d - lr],
     ];
-    const got = await table.array();
+    const got = (await table.array()) as number[][];
     for (let r = 0; r < 5; r++) {
       if (r === 1 || r === 3) expect(got[r]).toEqual(init[r]);
       else expectClose(got[r]!, expected[r]!, 1e-6);
