@@ -266,7 +266,7 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseSafetensorsOption
 export interface SafetensorsTensorInput {
   dtype: SafetensorsDtype;
   shape: readonly number[];
-  data: SafetensorsData | readonly number[] | readonly bigint[] | readonly boolean[];
+  data: SafetensorsData | readonly (number | bigint | boolean)[];
 }
 
 const INT_RANGE: Partial<Record<SafetensorsDtype, [bigint, bigint]>> = {
