@@ -128,6 +128,23 @@ describe('Ema', () => {
     tf.dispose([w, w2]);
   });
 
+  it('averages only trainable variables and leaves buffers live', () => {
+    const w = vr([1]);
+    const buffer = tf.tidy(() => tf.variable(tf.tensor1d([7]), false));
+    const ema = new Ema({ w, buffer }, 0.5);
+    expect(Object.keys(ema.averages)).toEqual(['w']);
+    set(w, [3]);
+    set(buffer, [9]);
+    ema.update();
+    ema.swapIn();
+    expect(Array.from(w.dataSync())).toEqual([2]);
+    expect(Array.from(buffer.dataSync())).toEqual([9]);
+    ema.swapOut();
+    expect(() => new Ema({ buffer }, 0.5)).toThrow(ConfigError);
+    ema.dispose();
+    tf.dispose([w, buffer]);
+  });
+
   it('rejects bad rates, and leaks no tensor per update', () => {
     const w = vr([1, 2, 3]);
     expect(() => new Ema({ w }, 1.5)).toThrow(ConfigError);

@@ -2,7 +2,8 @@
  * Exponential moving average of the weights (official `EMAHelper`, ALGORITHM.md §5.5, §12.14):
  * `shadow ← r·shadow + (1 − r)·param` after every optimizer step; the shadow starts at the initial weights;
  * no warm-up and no bias correction. Pass only the trainable parameters: buffers (puzzle table, H_init,
- * L_init) are not averaged, their live values are used for evaluation.
+ * L_init) are not averaged, their live values are used for evaluation. Variables with `trainable = false` are
+ * skipped, and the puzzle table (updated by SignSGD) should not be passed.
  *
  * Evaluation uses the averaged weights either by swapping them into the live variables (`swapIn` /
  * `swapOut`, or `withAveraged(fn)`) or by copying them into another model's variables (`copyTo`).
@@ -34,9 +35,13 @@ export class Ema {
     readonly rate: number,
   ) {
     check(Number.isFinite(rate) && rate >= 0 && rate <= 1, () => `Ema rate: expected a number in [0, 1], got ${rate}. The official value is 0.999.`, ConfigError);
-    const names = Object.keys(params);
-    check(names.length > 0, () => 'Ema: expected at least one parameter, got none.', ConfigError);
-    this.params = { ...params };
+    // Only trainable variables are averaged (official: `if param.requires_grad`), so passing every model
+    // variable leaves non-trainable buffers such as H_init / L_init live.
+    const names = Object.keys(params).filter((n) => params[n]!.trainable);
+    check(names.length > 0, () => `Ema: expected at least one trainable parameter, got ${Object.keys(params).length} parameters, none trainable.`, ConfigError);
+    const kept: NamedVariables = {};
+    for (const n of names) kept[n] = params[n]!;
+    this.params = kept;
     for (const n of names) {
       const p = params[n]!;
       check(p.dtype === 'float32', () => `Ema: parameter '${n}' expected dtype float32, got ${p.dtype}.`, ConfigError);

@@ -108,7 +108,7 @@ abstract class AdamFamily {
     params: NamedVariables,
     opts: AdamOptions,
   ) {
-    const what = kind === 'adamAtan2' ? 'AdamATan2' : 'AdamW';
+    const what = this.label;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.95;
     this.weightDecay = opts.weightDecay ?? 0;
@@ -129,12 +129,17 @@ abstract class AdamFamily {
     }
   }
 
+  /** The class name for messages. */
+  private get label(): string {
+    return this.kind === 'adamAtan2' ? 'AdamATan2' : 'AdamW';
+  }
+
   /**
    * One update of every parameter with learning rate `lr` (already scheduled, §5.3). Runs inside tf.tidy;
    * the gradients stay owned by the caller.
    */
   apply(grads: NamedTensors, lr: number): void {
-    const what = this.kind === 'adamAtan2' ? 'AdamATan2.apply' : 'AdamW.apply';
+    const what = `${this.label}.apply`;
     check(!this.disposed, () => `${what}: the optimizer was disposed. Create a new one.`, TrainingError);
     checkNonNegative(`${what} lr`, lr);
     checkGrads(what, this.params, grads);
@@ -161,7 +166,7 @@ abstract class AdamFamily {
 
   /** Copies m, v and t of every parameter to plain data (awaits the device). */
   async exportState(): Promise<AdamState> {
-    check(!this.disposed, () => `${this.kind}.exportState: the optimizer was disposed.`, TrainingError);
+    check(!this.disposed, () => `${this.label}.exportState: the optimizer was disposed.`, TrainingError);
     const params: Record<string, AdamParamState> = {};
     for (const n of Object.keys(this.params)) {
       params[n] = {
@@ -176,7 +181,7 @@ abstract class AdamFamily {
 
   /** Restores a state from `exportState` of an optimizer of the same kind over the same parameters. */
   importState(state: AdamState): void {
-    const what = `${this.kind}.importState`;
+    const what = `${this.label}.importState`;
     check(!this.disposed, () => `${what}: the optimizer was disposed.`, TrainingError);
     check(state !== null && typeof state === 'object' && state.kind === this.kind, () => `${what}: expected kind '${this.kind}', got '${(state as { kind?: unknown } | null)?.kind}'. Load the state into the optimizer that saved it.`, CheckpointError);
     const names = Object.keys(this.params);
