@@ -1,0 +1,103 @@
+/**
+ * The few primitives the TRM network is built from (ALGORITHM.md §2.1–2.4).
+ *
+ * Matrix products go through `mm`, which never asks a kernel for a transposed operand: tfjs-wasm's
+ * BatchMatMul with a transpose flag is 10–40× slower than transposing first, and tfjs's own matMul gradient
+ * uses exactly those flags. `mm` therefore carries a custom gradient that transposes explicitly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Swaps the last two axes. */
+export function swapLast(x: tf.Tensor): tf.Tensor {
+  const r = x.rank;
+  const perm = [...Array(r).keys()];
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return tf.transpose(x, perm);
+}
+
+const mmGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
+      return [tf.matMul(dy, swapLast(sb)), tf.matMul(swapLast(sa), dy)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/** a·b (rank ≥ 2, equal batch dims) with a transpose-first gradient. */
+export function mm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return mmGrad(a, b);
+}
+
+/**
+ * Linear layer without bias on the last axis: `x·W` where W is stored as [in, out] (the transpose of
+ * PyTorch's [out, in] `weight`; checkpoints convert).
+ */
+export function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const inDim = x.shape[x.rank - 1]!;
+  const lead = x.shape.slice(0, -1);
+  const y = mm(tf.reshape(x, [-1, inDim]), w); // [N, out]
+  return tf.reshape(y, [...lead, w.shape[1]!]);
+}
+
+/** RMSNorm over the last axis without gain: h / sqrt(mean(h²) + eps). */
+export function rmsNorm(h: tf.Tensor, eps: number): tf.Tensor {
+  const ms = tf.mean(tf.square(h), -1, true);
+  return tf.mul(h, tf.rsqrt(tf.add(ms, tf.scalar(eps))));
+}
+
+/** SwiGLU: (silu(gate) ⊙ up)·down with gate_up fused, first half = gate (ALGORITHM §2.1). */
+export function swiglu(x: tf.Tensor, gateUp: tf.Tensor, down: tf.Tensor): tf.Tensor {
+  const inter = down.shape[0]!;
+  const u = linear(x, gateUp); // [..., 2I]
+  const lead = u.shape.slice(0, -1);
+  const begin = lead.map(() => 0);
+  const size = [...lead.map(() => -1)];
+  const gate = tf.slice(u, [...begin, 0], [...size, inter]);
+  const up = tf.slice(u, [...begin, inter], [...size, inter]);
+  return linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), down);
+}
+
+/**
+ * RoPE tables [P, hd] computed in float64 and rounded once (ALGORITHM §2.4): θ_i = base^(−2·(i mod hd/2)/hd),
+ * half-split layout (the first and second halves of the head dim share frequencies).
+ */
+export function ropeTables(positions: number, headDim: number, theta: number): { cos: Float32Array; sin: Float32Array } {
+  const half = headDim / 2;
+  const cos = new Float32Array(positions * headDim);
+  const sin = new Float32Array(positions * headDim);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < headDim; i++) {
+      const invFreq = 1 / Math.pow(theta, (2 * (i % half)) / headDim);
+      cos[p * headDim + i] = Math.cos(p * invFreq);
+      sin[p * headDim + i] = Math.sin(p * invFreq);
+    }
+  }
+  return { cos, sin };
+}
+
+/** Applies RoPE to x [B, H, P, hd] with tables [P, hd]: x⊙cos + rotHalf(x)⊙sin, rotHalf(v) = [−v2, v1]. */
+export function applyRope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+  const hd = x.shape[3]!;
+  const half = hd / 2;
+  const x1 = tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, half]);
+  const x2 = tf.slice(x, [0, 0, 0, half], [-1, -1, -1, half]);
+  const rot = tf.concat([tf.neg(x2), x1], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(rot, sin));
+}
+
+/**
+ * Runs `fn` as one opaque custom op whose gradient is zero for every input: tfjs has no stop-gradient, and
+ * ops executed inside a custom op's forward function are not recorded on the tape. Used for values that
+ * are targets, not functions of the parameters (e.g. "is this row's answer right", ALGORITHM §4.6).
+ */
+export function withoutGradient(fn: (...xs: tf.Tensor[]) => tf.Tensor, ...inputs: tf.Tensor[]): tf.Tensor {
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    return { value: fn(...xs), gradFunc: () => xs.map((x) => tf.zerosLike(x)) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
+  return op(...inputs);
+}

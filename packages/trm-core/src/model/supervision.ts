@@ -1,0 +1,246 @@
+/**
+ * One supervision step of deep supervision (ALGORITHM.md §3.1–3.2, §4): deepRecursion followed by the
+ * heads, in evaluation mode (no gradient at all) or in training mode (T−1 recursions outside the gradient
+ * tape, the last one inside `tf.variableGrads`, loss head, gradients of every trainable parameter and of the
+ * batch's puzzle-embedding rows). The returned latents are plain tensors: detached by construction.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '../errors.js';
+import { lossHead, IGNORE_LABEL } from './loss.js';
+import type { TrmNetwork } from './network.js';
+import { latentRecursion, recurseWithoutGradient, type Latents } from './recursion.js';
+import { withoutGradient } from './ops.js';
+
+/** A batch as plain typed arrays (the shape trm-data produces). */
+export interface TaskBatch {
+  batchSize: number;
+  seqLen: number;
+  /** [B·L] token ids. */
+  inputs: Int32Array;
+  /** [B·L] targets, −100 = ignore. */
+  labels: Int32Array;
+  /** [B] rows of the puzzle-embedding table. */
+  puzzleIds: Int32Array;
+  /** [B], 0 = padding row (excluded from metrics). */
+  valid?: Uint8Array;
+}
+
+export interface BatchTensors {
+  inputs: tf.Tensor; // int32 [B, L]
+  labels: tf.Tensor; // int32 [B, L]
+  puzzleIds: tf.Tensor; // int32 [B]
+}
+
+/** Validates a TaskBatch against the model and uploads it. */
+export function batchTensors(net: TrmNetwork, b: TaskBatch): BatchTensors {
+  const c = net.config;
+  const B = b.batchSize;
+  const expect = (ok: boolean, what: string) => {
+    if (!ok) throw new ShapeError(what);
+  };
+  expect(Number.isInteger(B) && B > 0, `batch: expected batchSize ≥ 1, got ${B}.`);
+  expect(b.seqLen === c.seqLen, `batch: expected seqLen ${c.seqLen} (model config), got ${b.seqLen}.`);
+  expect(b.inputs.length === B * c.seqLen, `batch.inputs: expected ${B}·${c.seqLen} = ${B * c.seqLen} ids, got ${b.inputs.length}.`);
+  expect(b.labels.length === B * c.seqLen, `batch.labels: expected ${B * c.seqLen} ids, got ${b.labels.length}.`);
+  expect(b.puzzleIds.length === B, `batch.puzzleIds: expected ${B} ids, got ${b.puzzleIds.length}.`);
+  for (let i = 0; i < b.inputs.length; i++) {
+    const v = b.inputs[i]!;
+    if (!(v >= 0 && v < c.vocabSize)) throw new ShapeError(`batch.inputs[${i}]: expected a token id in [0, ${c.vocabSize}), got ${v}. Check the dataset's vocabSize against the model config.`);
+    const l = b.labels[i]!;
+    if (l !== IGNORE_LABEL && !(l >= 0 && l < c.vocabSize)) throw new ShapeError(`batch.labels[${i}]: expected −100 or a token id in [0, ${c.vocabSize}), got ${l}.`);
+  }
+  for (let i = 0; i < B; i++) {
+    const p = b.puzzleIds[i]!;
+    if (!(p >= 0 && p < c.numPuzzleIdentifiers)) throw new ShapeError(`batch.puzzleIds[${i}]: expected an id in [0, ${c.numPuzzleIdentifiers}), got ${p}.`);
+  }
+  return {
+    inputs: tf.tensor2d(b.inputs, [B, c.seqLen], 'int32'),
+    labels: tf.tensor2d(b.labels, [B, c.seqLen], 'int32'),
+    puzzleIds: tf.tensor1d(b.puzzleIds, 'int32'),
+  };
+}
+
+export interface RecursionCounts {
+  /** n (L_cycles); default: the model's latentSteps. */
+  latentSteps?: number;
+  /** T (H_cycles); default: the model's recursions. */
+  recursions?: number;
+}
+
+export interface StepOutput extends Latents {
+  logits: tf.Tensor; // [B, L, V]
+  qHalt: tf.Tensor; // [B]
+  qContinue: tf.Tensor; // [B]
+}
+
+/** One supervision step in evaluation mode: all T latent recursions without gradient, then the heads. */
+export function evalStep(net: TrmNetwork, batch: BatchTensors, latents: Latents, counts: RecursionCounts = {}): StepOutput {
+  const n = counts.latentSteps ?? net.config.latentSteps;
+  const T = counts.recursions ?? net.config.recursions;
+  const x = tf.tidy(() => net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds)));
+  const out = recurseWithoutGradient(net, x, latents, n, T);
+  x.dispose();
+  const heads = tf.tidy(() => net.heads(out.y));
+  return { ...out, ...heads };
+}
+
+export interface GradStepOptions extends RecursionCounts {
+  /** Latent recursions run before the taped ones, without gradient (default T − 1; Bansal: a). */
+  noGradRecursions?: number;
+  /** Latent recursions inside the gradient tape (default 1; Bansal: k). */
+  gradRecursions?: number;
+  /** The loss is multiplied by this before differentiation (official: 1 / globalBatchSize). */
+  lossScale?: number;
+  /** Per-row weights [B] of the loss (e.g. 0 for rows already halted in the classic loop). */
+  rowWeights?: Float32Array;
+  /** Rows per forward/backward pass; gradients of the micro-batches are summed (exactly the full batch's). */
+  microBatch?: number;
+  /** Targets per row [B] replacing the batch labels (DIS milestone targets). */
+  labelsOverride?: tf.Tensor;
+}
+
+export interface GradStepOutput extends StepOutput {
+  /** Gradients by official key (internal [in, out] layout for Linear weights), already scaled by lossScale. */
+  grads: Map<string, tf.Tensor>;
+  /** Gradient of the batch's gathered puzzle rows [B, puzzleEmbDim] (null without puzzle embedding). */
+  puzzleRowGrad: tf.Tensor | null;
+  /** [B] 0/1: the step's answer was entirely right (q_halt's target). */
+  correct: tf.Tensor;
+  /** Loss parts as numbers, unscaled sums over the batch. */
+  lmLoss: number;
+  qHaltLoss: number;
+  qContinueLoss: number;
+  /** The differentiated loss: lossScale·(lm + 0.5·(qHalt + qContinue)). */
+  loss: number;
+}
+
+function sliceRows(t: tf.Tensor, start: number, size: number): tf.Tensor {
+  const begin = t.shape.map((_, i) => (i === 0 ? start : 0));
+  const sz = t.shape.map((d, i) => (i === 0 ? size : d!));
+  return tf.slice(t, begin, sz);
+}
+
+/**
+ * One supervision step in training mode (ALGORITHM §3.2): returns the new (detached) latents, outputs,
+ * loss parts and gradients. Nothing is applied to the weights here; optimizers do that.
+ */
+export function gradStep(net: TrmNetwork, batch: BatchTensors, latents: Latents, opts: GradStepOptions = {}): GradStepOutput {
+  const B = batch.inputs.shape[0]!;
+  const mb = Math.max(1, Math.min(opts.microBatch ?? B, B));
+  if (mb === B) return gradStepWhole(net, batch, latents, opts);
+  const parts: GradStepOutput[] = [];
+  for (let start = 0; start < B; start += mb) {
+    const size = Math.min(mb, B - start);
+    const sub = tf.tidy(() => ({
+      inputs: sliceRows(batch.inputs, start, size),
+      labels: sliceRows(batch.labels, start, size),
+      puzzleIds: sliceRows(batch.puzzleIds, start, size),
+      y: sliceRows(latents.y, start, size),
+      z: sliceRows(latents.z, start, size),
+      override: opts.labelsOverride ? sliceRows(opts.labelsOverride, start, size) : undefined,
+    }));
+    parts.push(
+      gradStepWhole(net, sub, { y: sub.y, z: sub.z }, {
+        ...opts,
+        rowWeights: opts.rowWeights?.subarray(start, start + size),
+        labelsOverride: sub.override,
+      }),
+    );
+    tf.dispose([sub.inputs, sub.labels, sub.puzzleIds, sub.y, sub.z, ...(sub.override ? [sub.override] : [])]);
+  }
+  const cat = (pick: (p: GradStepOutput) => tf.Tensor) => tf.concat(parts.map(pick), 0);
+  const grads = new Map<string, tf.Tensor>();
+  for (const key of parts[0]!.grads.keys()) grads.set(key, tf.addN(parts.map((p) => p.grads.get(key)!)));
+  const out: GradStepOutput = {
+    y: cat((p) => p.y), z: cat((p) => p.z), logits: cat((p) => p.logits), qHalt: cat((p) => p.qHalt),
+    qContinue: cat((p) => p.qContinue), correct: cat((p) => p.correct),
+    puzzleRowGrad: parts[0]!.puzzleRowGrad ? cat((p) => p.puzzleRowGrad!) : null,
+    grads,
+    lmLoss: parts.reduce((a, p) => a + p.lmLoss, 0),
+    qHaltLoss: parts.reduce((a, p) => a + p.qHaltLoss, 0),
+    qContinueLoss: parts.reduce((a, p) => a + p.qContinueLoss, 0),
+    loss: parts.reduce((a, p) => a + p.loss, 0),
+  };
+  for (const p of parts) disposeGradStep(p);
+  return out;
+}
+
+/** Disposes every tensor a gradStep returned. */
+export function disposeGradStep(o: GradStepOutput): void {
+  tf.dispose([o.y, o.z, o.logits, o.qHalt, o.qContinue, o.correct, ...o.grads.values(), ...(o.puzzleRowGrad ? [o.puzzleRowGrad] : [])]);
+}
+
+function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Latents, opts: GradStepOptions): GradStepOutput {
+  const c = net.config;
+  const n = opts.latentSteps ?? c.latentSteps;
+  const T = opts.recursions ?? c.recursions;
+  const a = opts.noGradRecursions ?? T - 1;
+  const k = opts.gradRecursions ?? 1;
+  const scale = opts.lossScale ?? 1;
+
+  // [no gradient] a latent recursions from the incoming (constant) latents.
+  const x0 = tf.tidy(() => net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds)));
+  const warm = recurseWithoutGradient(net, x0, latents, n, a);
+  x0.dispose();
+
+  // The puzzle rows of this batch as a temporary variable: SignSGD needs their gradient (ALGORITHM §3.2, §5.4).
+  const rowsInit = net.puzzleRows(batch.puzzleIds);
+  const rows = rowsInit ? tf.variable(rowsInit, true) : null;
+  rowsInit?.dispose();
+  const params = net.trainableVariables();
+  const keys = net.specs.filter((s) => s.kind === 'param').map((s) => s.key);
+  const rowWeights = opts.rowWeights ? tf.tensor1d(opts.rowWeights) : undefined;
+
+  let kept!: StepOutput & { correct: tf.Tensor; lm: tf.Tensor; qh: tf.Tensor; qc: tf.Tensor };
+  const { value, grads } = tf.variableGrads(() => {
+    // [gradient] x is recomputed inside the tape so that the embeddings get gradients (ALGORITHM §12.7).
+    const x = net.embed(batch.inputs, rows);
+    let y = warm.y;
+    let z = warm.z;
+    for (let t = 0; t < k; t++) ({ y, z } = latentRecursion(net, x, y, z, n));
+    const heads = net.heads(y);
+    let qContinueTarget: tf.Tensor | undefined;
+    if (c.qContinue) qContinueTarget = continueTarget(net, batch, y, z, n, T);
+    const parts = lossHead({
+      logits: heads.logits,
+      labels: opts.labelsOverride ?? batch.labels,
+      qHalt: heads.qHalt,
+      qContinue: heads.qContinue,
+      qContinueTarget,
+      lossType: c.lossType,
+      rowWeights,
+    });
+    kept = {
+      y: tf.keep(y), z: tf.keep(z), logits: tf.keep(heads.logits), qHalt: tf.keep(heads.qHalt),
+      qContinue: tf.keep(heads.qContinue), correct: tf.keep(parts.correct),
+      lm: tf.keep(parts.lmLoss), qh: tf.keep(parts.qHaltLoss), qc: tf.keep(parts.qContinueLoss),
+    };
+    return tf.mul(parts.total, tf.scalar(scale)) as tf.Scalar;
+  }, rows ? [...params, rows] : params);
+
+  const byKey = new Map<string, tf.Tensor>();
+  params.forEach((p, i) => {
+    const g = grads[p.name];
+    byKey.set(keys[i]!, g ?? tf.zerosLike(p));
+  });
+  const puzzleRowGrad = rows ? (grads[rows.name] ?? tf.zerosLike(rows)) : null;
+  const [lm, qh, qc, loss] = [kept.lm.dataSync()[0]!, kept.qh.dataSync()[0]!, kept.qc.dataSync()[0]!, value.dataSync()[0]!];
+  tf.dispose([warm.y, warm.z, value, kept.lm, kept.qh, kept.qc, ...(rows ? [rows] : []), ...(rowWeights ? [rowWeights] : [])]);
+  return {
+    y: kept.y, z: kept.z, logits: kept.logits, qHalt: kept.qHalt, qContinue: kept.qContinue, correct: kept.correct,
+    grads: byKey, puzzleRowGrad, lmLoss: lm, qHaltLoss: qh, qContinueLoss: qc, loss,
+  };
+}
+
+/**
+ * HRM's Q-continue target (ALGORITHM §4.7): one more deep recursion, without gradient, from the new latents;
+ * τ = sigmoid(max(q_halt', q_continue')) (or q_halt' at the last step, which callers handle by halting).
+ */
+function continueTarget(net: TrmNetwork, batch: BatchTensors, y: tf.Tensor, z: tf.Tensor, n: number, T: number): tf.Tensor {
+  return withoutGradient((yy, zz) => {
+    const x = net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds));
+    const next = recurseWithoutGradient(net, x, { y: yy!, z: zz! }, n, T);
+    const h = net.heads(next.y);
+    return tf.sigmoid(tf.maximum(h.qHalt, h.qContinue));
+  }, y, z);
+}

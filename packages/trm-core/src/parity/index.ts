@@ -1,0 +1,2 @@
+export * from './parity.js';
+export * from './fixtures.js';
