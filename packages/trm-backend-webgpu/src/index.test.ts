@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '@trm-ts/core';
+import { describe, expect, it } from 'vitest';
+import { SWIFTSHADER_ICD, useWebGpuBackend } from './index.js';
+
+/** A GPU that has no adapter, recording what it was asked for. */
+function gpuWithoutAdapter(requests: GPURequestAdapterOptions[]): GPU {
+  return {
+    requestAdapter: async (options?: GPURequestAdapterOptions) => {
+      requests.push(options ?? {});
+      return null;
+    },
+  } as unknown as GPU;
+}
+
+describe('webgpu backend adapter', () => {
+  it('fails with a BackendError that names the options and the SwiftShader fix when there is no adapter', async () => {
+    const requests: GPURequestAdapterOptions[] = [];
+    const err = await useWebGpuBackend({ gpu: gpuWithoutAdapter(requests), powerPreference: 'low-power' }).catch((e) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect(err.message).toContain('expected a GPU adapter (powerPreference=low-power), got none');
+    expect(err.message).toContain(SWIFTSHADER_ICD);
+    expect(requests).toEqual([{ powerPreference: 'low-power', forceFallbackAdapter: false }]);
+  });
+
+  it('starts on Dawn + SwiftShader in Node, reports the adapter, and computes', async () => {
+    const info = await useWebGpuBackend({ vulkanIcd: SWIFTSHADER_ICD });
+    expect(info.backend).toBe('webgpu');
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(info.details).toMatchObject({ runtime: 'dawn (webgpu package)', architecture: 'swiftshader', software: true });
+    const before = tf.memory().numTensors;
+    const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])));
+    expect(Array.from(await y.data())).toEqual([11]);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
