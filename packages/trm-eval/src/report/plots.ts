@@ -43,10 +43,16 @@ export function accuracyPlotSpec(series: readonly SweepSeries[], options: { metr
     height: 180,
     encoding: {
       column: { field: 'readout', type: 'nominal', title: 'read-out', sort: readouts },
-      x: { field: 'step', type: 'quantitative', title: 'N_sup (supervision steps at test)', scale: { type: 'log', base: 2 }, axis: { values: [...new Set(values.map((v) => v.step))] } },
+      x: {
+        field: 'step',
+        type: 'quantitative',
+        title: 'N_sup (supervision steps at test)',
+        scale: { type: 'log', base: 2, nice: false },
+        axis: { values: [...new Set(values.map((v) => v.step))], labelFlush: true, labelOverlap: false },
+      },
       y: { field: 'value', type: 'quantitative', title: METRIC_TITLE[metric], scale: { zero: false } },
-      color: { field: 'k', type: 'ordinal', title: 'runs', sort: ks },
-      strokeDash: { field: 'series', type: 'nominal', title: 'model' },
+      color: { field: 'k', type: 'nominal', title: 'runs', sort: ks, scale: { scheme: 'tableau10' } },
+      strokeDash: { field: 'series', type: 'nominal', title: 'model', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: '#444' } } } } } },
       detail: [{ field: 'series' }, { field: 'k' }],
     },
   } as TopLevelSpec;
@@ -77,8 +83,8 @@ export function alignmentScatterSpec(points: readonly AlignmentPoint[], options:
     height: 200,
     encoding: {
       column: { field: 'kind', type: 'nominal', title: 'alignment', sort: kinds.map(([k]) => k) },
-      x: { field: 'aa', type: 'quantitative', title: 'asymptotic alignment', scale: { zero: false } },
-      y: { field: 'solved', type: 'quantitative', title: 'solved (%)', scale: { zero: false } },
+      x: { field: 'aa', type: 'quantitative', title: 'asymptotic alignment', scale: { zero: false, padding: 12 } },
+      y: { field: 'solved', type: 'quantitative', title: 'solved (%)', scale: { zero: false, padding: 12 } },
       color: { field: 'variant', type: 'nominal', title: 'variant' },
     },
     resolve: { scale: { x: 'independent' } },
@@ -96,7 +102,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export const accuracyPlotSvg = (series: readonly SweepSeries[], options?: { metric?: SweepMetric; title?: string }) =>
-  renderSvg(accuracyPlotSpec(series, options));
+/** `accuracyPlotSpec` rendered to SVG. */
+export async function accuracyPlotSvg(series: readonly SweepSeries[], options?: { metric?: SweepMetric; title?: string }): Promise<string> {
+  return renderSvg(accuracyPlotSpec(series, options));
+}
 
-export const alignmentScatterSvg = (points: readonly AlignmentPoint[], options?: { title?: string }) => renderSvg(alignmentScatterSpec(points, options));
+/** `alignmentScatterSpec` rendered to SVG. */
+export async function alignmentScatterSvg(points: readonly AlignmentPoint[], options?: { title?: string }): Promise<string> {
+  return renderSvg(alignmentScatterSpec(points, options));
+}
