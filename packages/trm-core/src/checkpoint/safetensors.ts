@@ -104,7 +104,7 @@ function topLevelKeys(json: string): string[] {
         if (frames.length === 1) {
           fail('duplicate-name', `tensor name ${show(key)}: expected each name once in the header, got it twice. Rename or drop one of the two tensors`);
         }
-        fail('header-json', `safetensors header: expected each field once per entry, got ${show(key)} twice. The file's writer is broken; re-export it`);
+        fail('header-json', `safetensors header: expected each key once per object, got ${show(key)} twice. The file's writer is broken; re-export it`);
       }
       frame.add(key);
       if (frames.length === 1) keys.push(key);
@@ -207,10 +207,10 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseSafetensorsOption
     fail('truncated', `safetensors file: expected at least 8 bytes (the header length), got ${bytes.length}. The file is truncated or not a safetensors file`);
   }
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n64 > BigInt(maxHeader)) {
+  const n = Number(n64); // inexact only above 2^53, far beyond any limit
+  if (!(n <= maxHeader)) {
     fail('header-too-large', `safetensors header length: expected at most ${maxHeader} bytes, got ${n64}. The file is corrupt or not a safetensors file`);
   }
-  const n = Number(n64);
   if (8 + n > bytes.length) {
     fail('truncated', `safetensors header: expected ${n} bytes after the 8-byte length, got ${bytes.length - 8}. The file is truncated`);
   }
