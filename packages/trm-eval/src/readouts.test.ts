@@ -22,7 +22,7 @@ describe('confidence read-out (§8.4)', () => {
       [0.5, -2],
       [0.5, -0.5],
     ]);
-    const [k1, k2, k3] = confidenceChoices(q, dims, [1, 2, 3]);
+    const [k3, k1, k2] = confidenceChoices(q, dims, [3, 1, 2]); // any order of ks
     expect(Array.from(k1!)).toEqual([0, 0]);
     expect(Array.from(k2!)).toEqual([1, 0]);
     expect(Array.from(k3!)).toEqual([1, 2]);
@@ -162,6 +162,7 @@ describe('read-out input checks', () => {
   it('rejects k outside 1..R, wrong lengths and unknown names', () => {
     expect(() => confidenceChoices(qs([[0], [0]]), dims, [3])).toThrow(ShapeError);
     expect(() => confidenceChoices(qs([[0], [0]]), dims, [0])).toThrow(ShapeError);
+    expect(() => cellModeGrids(preds, dims, [1, 1])).toThrow(/distinct/);
     expect(() => puzzleModeChoices(preds.subarray(1), qs([[0], [0]]), dims, [1])).toThrow(ShapeError);
     expect(() => puzzleModeChoices(preds, qs([[0]]), dims, [1])).toThrow(/R·B = 2/);
     expect(() => readout('vote' as never, preds, qs([[0], [0]]), dims, 1)).toThrow(ConfigError);

@@ -41,6 +41,7 @@ export function checkRuns(preds: TokenArray | null, qHalt: Float32Array | null, 
     );
   }
   check(ks.length > 0, () => 'read-out: expected at least one k, got an empty list.', ShapeError);
+  check(new Set(ks).size === ks.length, () => `read-out: expected distinct ks, got [${ks.join(', ')}].`, ShapeError);
   for (const k of ks) {
     check(
       Number.isInteger(k) && k >= 1 && k <= runs,
@@ -48,6 +49,13 @@ export function checkRuns(preds: TokenArray | null, qHalt: Float32Array | null, 
       ShapeError,
     );
   }
+}
+
+/** `slot[r]` = index in `ks` of k = r + 1, or −1: which outputs to write after counting run r. */
+function kSlots(ks: readonly number[], kMax: number): Int32Array {
+  const slot = new Int32Array(kMax).fill(-1);
+  ks.forEach((k, i) => (slot[k - 1] = i));
+  return slot;
 }
 
 /** Float64 logistic; used for the puzzle-mode and ARC tie-breaks (official uses float64 sigmoid, §8.7). */
@@ -65,6 +73,7 @@ export function confidenceChoices(qHalt: Float32Array, dims: RunsDims, ks: reado
   const { batch: B } = dims;
   const out = ks.map(() => new Int32Array(B));
   const kMax = Math.max(...ks);
+  const slot = kSlots(ks, kMax);
   for (let b = 0; b < B; b++) {
     let best = 0;
     let bestQ = qHalt[b]!;
@@ -74,7 +83,7 @@ export function confidenceChoices(qHalt: Float32Array, dims: RunsDims, ks: reado
         bestQ = q;
         best = r;
       }
-      for (let i = 0; i < ks.length; i++) if (ks[i] === r + 1) out[i]![b] = best;
+      if (slot[r]! >= 0) out[slot[r]!]![b] = best;
     }
   }
   return out;
@@ -104,6 +113,7 @@ export function puzzleModeChoices(preds: TokenArray, qHalt: Float32Array, dims: 
   checkRuns(preds, qHalt, dims, ks);
   const { batch: B, cells: L } = dims;
   const kMax = Math.max(...ks);
+  const slot = kSlots(ks, kMax);
   const out = ks.map(() => new Int32Array(B));
   const firstRun = new Int32Array(kMax); // per group: its lowest run (groups are created in run order)
   const count = new Int32Array(kMax);
@@ -125,8 +135,8 @@ export function puzzleModeChoices(preds: TokenArray, qHalt: Float32Array, dims: 
       }
       count[g]!++;
       sumSig[g]! += sigmoid(qHalt[r * B + b]!);
-      for (let i = 0; i < ks.length; i++) {
-        if (ks[i] !== r + 1) continue;
+      const i = slot[r]!;
+      if (i >= 0) {
         // Scan groups in order of first run; replace only on a strict improvement, so full ties keep the lowest.
         let best = 0;
         for (let j = 1; j < groups; j++) {
@@ -158,6 +168,7 @@ export function cellModeGrids(preds: TokenArray, dims: RunsDims, ks: readonly nu
     else if (t < 0) throw new ShapeError(`cellMode: expected token ids >= 0, got ${t} at index ${i}. Pass argmax ids.`);
   }
   const counts = new Int32Array(maxToken + 1);
+  const slot = kSlots(ks, kMax);
   const out = ks.map(() => new Int32Array(BL));
   for (let c = 0; c < BL; c++) {
     let best = -1;
@@ -169,7 +180,7 @@ export function cellModeGrids(preds: TokenArray, dims: RunsDims, ks: readonly nu
         best = t;
         bestCount = n;
       }
-      for (let i = 0; i < ks.length; i++) if (ks[i] === r + 1) out[i]![c] = best;
+      if (slot[r]! >= 0) out[slot[r]!]![c] = best;
     }
     for (let r = 0; r < kMax; r++) counts[preds[r * BL + c]!] = 0;
   }
