@@ -133,6 +133,7 @@ describe('ArcVoter (§8.7)', () => {
     expect(() => new ArcVoter({ passKs: [0] })).toThrow(ConfigError);
     expect(() => new ArcVoter().add('T1', new Int32Array(10), new Int32Array(900), 0)).toThrow(ShapeError);
     expect(() => new ArcVoter().evaluate({})).toThrow(ConfigError);
+    expect(() => new ArcVoter().evaluate({ T: { test: [{ input: [[1]] }] } } as never)).toThrow(/expected input and output/);
   });
 });
 

@@ -162,7 +162,8 @@ export class ArcVoter {
       let voted = 0;
       submission[name] = [];
       rankings[name] = [];
-      for (const pair of pairs) {
+      for (const [i, pair] of pairs.entries()) {
+        check(pair.input && pair.output, () => `ArcVoter.evaluate: task ${name}, test pair ${i}: expected input and output grids. Build the set with arcTestPuzzlesFromFiles(challenges, solutions).`, ShapeError);
         const inputHash = arcGridHash(arcGridFromJson(pair.input));
         const labelHash = arcGridHash(arcGridFromJson(pair.output));
         const ranked = rank(this.tallies.get(name)?.get(inputHash));
