@@ -49,15 +49,16 @@ export function rmsNorm(h: tf.Tensor, eps: number): tf.Tensor {
   return tf.mul(h, tf.rsqrt(tf.add(ms, tf.scalar(eps))));
 }
 
-/** SwiGLU: (silu(gate) ⊙ up)·down with gate_up fused, first half = gate (ALGORITHM §2.1). */
+/**
+ * SwiGLU: (silu(gate) ⊙ up)·down with gate_up fused, first half = gate (ALGORITHM §2.1). The fused weight
+ * [in, 2I] is split by columns (cheap: weights are small) rather than the [N, 2I] activation (tfjs-wasm's Slice
+ * along the last axis of a large tensor costs as much as the matmul).
+ */
 export function swiglu(x: tf.Tensor, gateUp: tf.Tensor, down: tf.Tensor): tf.Tensor {
-  const inter = down.shape[0]!;
-  const u = linear(x, gateUp); // [..., 2I]
-  const lead = u.shape.slice(0, -1);
-  const begin = lead.map(() => 0);
-  const size = [...lead.map(() => -1)];
-  const gate = tf.slice(u, [...begin, 0], [...size, inter]);
-  const up = tf.slice(u, [...begin, inter], [...size, inter]);
+  const [inDim, twoI] = gateUp.shape as [number, number];
+  const inter = twoI / 2;
+  const gate = linear(x, tf.slice(gateUp, [0, 0], [inDim, inter])); // [..., I]
+  const up = linear(x, tf.slice(gateUp, [0, inter], [inDim, inter])); // [..., I]
   return linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), down);
 }
 
