@@ -17,3 +17,6 @@ export * from './checkpoint/errors.js';
 export * from './checkpoint/dtypes.js';
 export * from './checkpoint/safetensors.js';
 export * from './checkpoint/state-dict.js';
+export * from './train/config.js';
+export * from './train/trainer.js';
+export * from './train/checkpoint.js';

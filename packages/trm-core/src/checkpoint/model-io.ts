@@ -5,7 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../errors.js';
-import type { TrmNetwork } from '../model/network.js';
+import { TrmNetwork } from '../model/network.js';
+import type { TrmConfig } from '../config.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
+import { DEFAULT_CHECKPOINT_PREFIX, matchStateDict, type MatchStateDictOptions } from './state-dict.js';
 
 export interface StateTensor {
   shape: number[];
@@ -58,4 +61,55 @@ export function assignStateDict(net: TrmNetwork, tensors: Map<string, Float32Arr
   );
   net.specs.forEach((s, i) => net.v(s.key).assign(values[i]!));
   tf.dispose(values);
+}
+
+/** Key of the JSON TrmConfig in a model file's `__metadata__` (the file is self-describing). */
+export const CONFIG_METADATA_KEY = 'trm_config';
+
+/**
+ * A model file in the official layout: keys `_orig_mod.model.inner.<name>`, Linear weights [out, in],
+ * H_init / L_init as BF16 (ALGORITHM §6.4), everything else F32, the TrmConfig under `__metadata__.trm_config`.
+ * `source` selects the weights (e.g. the EMA averages); buffers and the puzzle table always come from the model.
+ */
+export async function modelToSafetensors(net: TrmNetwork, source: ReadonlyMap<string, tf.Tensor> | Readonly<Record<string, tf.Tensor>> = net.vars, prefix = DEFAULT_CHECKPOINT_PREFIX): Promise<Uint8Array> {
+  const lookup = new Map(source instanceof Map ? source : Object.entries(source));
+  const merged = new Map<string, tf.Tensor>();
+  for (const s of net.specs) merged.set(s.key, s.kind === 'param' && lookup.has(s.key) ? lookup.get(s.key)! : net.v(s.key));
+  const state = await exportStateDict(net, merged);
+  const tensors = new Map<string, SafetensorsTensorInput>();
+  for (const [k, t] of state) tensors.set(prefix + k, { dtype: k === 'H_init' || k === 'L_init' ? 'BF16' : 'F32', shape: t.shape, data: t.data });
+  return serializeSafetensors(tensors, { [CONFIG_METADATA_KEY]: JSON.stringify(net.config), format: 'pt' });
+}
+
+/**
+ * Loads a model file (official keys with or without prefix; BF16/F16/F32/F64): validates everything against
+ * `net` first (missing / unexpected keys, shapes) and only then assigns, so a bad file changes nothing.
+ */
+export function loadSafetensorsInto(net: TrmNetwork, bytes: Uint8Array, opts: MatchStateDictOptions = {}): void {
+  const parsed = parseSafetensors(bytes);
+  const matched = matchStateDict(expectedShapes(net), parsed.tensors, opts);
+  assignStateDict(net, matched);
+}
+
+/** Builds a network from a self-describing model file (config from `__metadata__`, or `config` if given). */
+export function networkFromSafetensors(bytes: Uint8Array, config?: Partial<TrmConfig>): TrmNetwork {
+  const parsed = parseSafetensors(bytes);
+  let cfg = config;
+  if (!cfg) {
+    const raw = parsed.metadata[CONFIG_METADATA_KEY];
+    if (!raw) throw new CheckpointError(`model file: no '${CONFIG_METADATA_KEY}' in __metadata__. Pass the model config explicitly (e.g. fromOfficialConfig(...) for an official checkpoint).`);
+    try {
+      cfg = JSON.parse(raw) as Partial<TrmConfig>;
+    } catch {
+      throw new CheckpointError(`model file: __metadata__.${CONFIG_METADATA_KEY} is not valid JSON.`);
+    }
+  }
+  const net = new TrmNetwork(cfg);
+  try {
+    assignStateDict(net, matchStateDict(expectedShapes(net), parsed.tensors));
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
+  return net;
 }
