@@ -7,3 +7,8 @@ export * from './arc/grid.js';
 export * from './arc/voter.js';
 export * from './report/markdown.js';
 export * from './report/plots.js';
+export * from './run/model.js';
+export * from './run/trajectory.js';
+export * from './run/sweep-run.js';
+export * from './run/alignment-run.js';
+export * from './run/arc-run.js';
