@@ -1,0 +1,2 @@
+export * from './arc.js';
+export * from './dataset.js';

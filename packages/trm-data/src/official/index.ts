@@ -1,0 +1,2 @@
+export * from './npy.js';
+export * from './format.js';

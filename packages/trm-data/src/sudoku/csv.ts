@@ -1,0 +1,104 @@
+/**
+ * The Sudoku-Extreme CSV format (ALGORITHM.md §7.3): `source,question,answer,rating`, 81-character grids in
+ * row-major order with `.` for blanks. Read (in memory or streamed) and written; every row is checked: lengths,
+ * characters, a complete valid answer that agrees with the question's givens.
+ */
+import { parsePuzzleCsv, streamPuzzleCsv, formatPuzzleCsv, type PuzzleCsvRow, type TextChunk } from '../csv.js';
+import { IGNORE_LABEL, type Example } from '../dataset.js';
+import { DataError } from '../errors.js';
+import type { ExampleSource } from '../stream.js';
+import { encodeSudoku, formatSudokuString, parseSudokuString, solves, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
+
+export interface SudokuRecord {
+  source: string;
+  /** Digits, 0 = blank. */
+  puzzle: Uint8Array;
+  /** The complete solution. */
+  solution: Uint8Array;
+  rating: number;
+}
+
+export interface SudokuCsvOptions {
+  /** Side; default: inferred from the first row's length (16 → 4, 36 → 6, 81 → 9). */
+  n?: SudokuSize;
+  /** Named in errors. */
+  file?: string;
+  /** Keep rows with rating ≥ minRating (the official `--min-difficulty`). */
+  minRating?: number;
+}
+
+function sideOf(len: number): SudokuSize | undefined {
+  return ({ 16: 4, 36: 6, 81: 9 } as Record<number, SudokuSize>)[len];
+}
+
+/** Converts parsed CSV rows to checked records; `state.n` carries the inferred size across calls. */
+function toRecord(row: PuzzleCsvRow, state: { n?: SudokuSize }, file?: string): SudokuRecord {
+  const where = { file, line: row.line };
+  if (state.n === undefined) {
+    state.n = sideOf(row.question.length);
+    if (!state.n) throw new DataError(`question: expected 16, 36 or 81 characters (4×4, 6×6, 9×9 sudoku), got ${row.question.length}.`, where);
+  }
+  const n = state.n;
+  const puzzle = parseSudokuString(row.question, n, where, 'question');
+  const solution = parseSudokuString(row.answer, n, where, 'answer');
+  if (!solves(puzzle, solution, sudokuSpec(n))) {
+    throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(row.answer)}.`, where);
+  }
+  return { source: row.source, puzzle, solution, rating: row.rating };
+}
+
+/** Parses a whole CSV text into records. */
+export function parseSudokuCsv(text: string, options: SudokuCsvOptions = {}): SudokuRecord[] {
+  const state = { n: options.n };
+  const out: SudokuRecord[] = [];
+  for (const row of parsePuzzleCsv(text, options.file)) {
+    const r = toRecord(row, state, options.file);
+    if (options.minRating === undefined || r.rating >= options.minRating) out.push(r);
+  }
+  return out;
+}
+
+/** Streams records (in arrays per chunk) from a chunk stream, e.g. `fs.createReadStream(path)`. */
+export async function* streamSudokuCsv(chunks: AsyncIterable<TextChunk> | Iterable<TextChunk>, options: SudokuCsvOptions = {}): AsyncGenerator<SudokuRecord[]> {
+  const state = { n: options.n };
+  for await (const rows of streamPuzzleCsv(chunks, options.file)) {
+    const recs: SudokuRecord[] = [];
+    for (const row of rows) {
+      const r = toRecord(row, state, options.file);
+      if (options.minRating === undefined || r.rating >= options.minRating) recs.push(r);
+    }
+    if (recs.length) yield recs;
+  }
+}
+
+/** Writes records in the Sudoku-Extreme layout (`.` blanks). */
+export function formatSudokuCsv(records: Iterable<SudokuRecord>): string {
+  function* rows() {
+    for (const r of records) yield { source: r.source, question: formatSudokuString(r.puzzle), answer: formatSudokuString(r.solution), rating: r.rating };
+  }
+  return formatPuzzleCsv(rows());
+}
+
+/** A (puzzle, solution) pair as an example: tokens digit + 1, labels = the full solution (the loss covers givens, §7.3). */
+export function sudokuExample(puzzle: ArrayLike<number>, solution: ArrayLike<number>): Example {
+  const labels = encodeSudoku(solution, new Int32Array(solution.length));
+  for (let i = 0; i < puzzle.length; i++) if (solution[i] === 0) labels[i] = IGNORE_LABEL;
+  return { inputs: encodeSudoku(puzzle, new Int32Array(puzzle.length)), labels, puzzleId: 0 };
+}
+
+/**
+ * A streaming {@link ExampleSource} over a Sudoku-Extreme CSV: `open` is called once per pass and must return a
+ * fresh chunk stream of the file (e.g. `() => fs.createReadStream(path)`); memory stays bounded.
+ */
+export function sudokuCsvSource(open: () => AsyncIterable<TextChunk>, options: SudokuCsvOptions & { n: SudokuSize; name?: string }): ExampleSource {
+  const { n } = options;
+  return {
+    name: options.name ?? options.file ?? `sudoku${n}-csv`,
+    seqLen: n * n,
+    vocabSize: sudokuVocabSize(n),
+    numPuzzleIdentifiers: 1,
+    async *open() {
+      for await (const recs of streamSudokuCsv(open(), options)) for (const r of recs) yield sudokuExample(r.puzzle, r.solution);
+    },
+  };
+}

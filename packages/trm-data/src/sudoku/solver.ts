@@ -1,0 +1,190 @@
+/**
+ * Bitmask Sudoku solver (ALGORITHM.md §7.8): propagation of naked and hidden singles to a fixpoint, then
+ * depth-first search branching on the unfilled cell with the fewest candidates (MRV, ties → first in row-major
+ * order). `guesses` counts every value tried at a branch node; it is the difficulty measure of the rating.
+ */
+import type { Rng } from '@trm-ts/core';
+import { DataError } from '../errors.js';
+import { sudokuUnits, type SudokuSpec } from './spec.js';
+
+export interface SolveOptions {
+  /** Stop after this many solutions: 1 = solve / rate, 2 = uniqueness check. Default 2. */
+  limit?: number;
+  /** Try branch values in random order (generation); default ascending (rating). */
+  rng?: Rng;
+}
+
+export interface SolveResult {
+  /** Solutions found, at most `limit`. */
+  solutions: number;
+  /** Values tried at branch nodes. */
+  guesses: number;
+  /** The first solution found, or null. */
+  solution: Uint8Array | null;
+}
+
+export class SudokuSolver {
+  readonly spec: SudokuSpec;
+  private readonly N: number;
+  private readonly full: number;
+  private readonly peers: Int32Array;
+  private readonly peerCount: number;
+  private readonly units: Int32Array;
+  private readonly popcount: Uint8Array;
+  private readonly cand: Uint16Array;
+  private readonly queue: Int32Array;
+  private qlen = 0;
+  private solutions = 0;
+  private guesses = 0;
+  private limit = 2;
+  private rng: Rng | undefined;
+  private first: Uint8Array | null = null;
+
+  constructor(spec: SudokuSpec) {
+    this.spec = spec;
+    const { n } = spec;
+    const N = n * n;
+    this.N = N;
+    this.full = (1 << n) - 1;
+    const unitList = sudokuUnits(spec);
+    this.units = Int32Array.from(unitList.flat());
+    const peerSets = Array.from({ length: N }, () => new Set<number>());
+    for (const u of unitList) for (const a of u) for (const b of u) if (a !== b) peerSets[a]!.add(b);
+    this.peerCount = peerSets[0]!.size;
+    this.peers = Int32Array.from(peerSets.flatMap((s) => [...s].sort((x, y) => x - y)));
+    this.popcount = new Uint8Array(1 << n);
+    for (let m = 1; m < 1 << n; m++) this.popcount[m] = this.popcount[m >> 1]! + (m & 1);
+    this.cand = new Uint16Array(N * (N + 2));
+    this.queue = new Int32Array(4 * N);
+  }
+
+  /** Solves `grid` (0 = blank, 1..n), counting solutions up to `limit`. Throws DataError on a malformed grid. */
+  solve(grid: ArrayLike<number>, options: SolveOptions = {}): SolveResult {
+    const { N } = this;
+    const { n } = this.spec;
+    if (grid.length !== N) throw new DataError(`sudoku grid: expected ${N} cells for ${n}×${n}, got ${grid.length}.`);
+    this.limit = options.limit ?? 2;
+    this.rng = options.rng;
+    this.solutions = 0;
+    this.guesses = 0;
+    this.first = null;
+    this.qlen = 0;
+    const cand = this.cand;
+    for (let i = 0; i < N; i++) {
+      const d = grid[i]!;
+      if (d === 0) cand[i] = this.full;
+      else if (Number.isInteger(d) && d >= 1 && d <= n) {
+        cand[i] = 1 << (d - 1);
+        this.queue[this.qlen++] = i;
+      } else throw new DataError(`sudoku grid: cell ${i}: expected 0 (blank) or a digit 1-${n}, got ${d}.`);
+    }
+    this.search(0);
+    return { solutions: this.solutions, guesses: this.guesses, solution: this.first };
+  }
+
+  /** Propagates frame `b`; false on contradiction. */
+  private propagate(b: number): boolean {
+    const { cand, peers, peerCount, queue, units, full } = this;
+    const n = this.spec.n;
+    const nUnits = 3 * n;
+    for (;;) {
+      // Naked singles: a solved cell removes its digit from its peers.
+      while (this.qlen > 0) {
+        const cell = queue[--this.qlen]!;
+        const v = cand[b + cell]!;
+        const p0 = cell * peerCount;
+        for (let k = 0; k < peerCount; k++) {
+          const p = b + peers[p0 + k]!;
+          const m = cand[p]!;
+          if (m & v) {
+            const r = m & ~v;
+            if (r === 0) return false;
+            cand[p] = r;
+            if ((r & (r - 1)) === 0) queue[this.qlen++] = p - b;
+          }
+        }
+      }
+      // Hidden singles: a digit with one place in a unit goes there; a digit with no place is a contradiction.
+      let found = false;
+      for (let u = 0; u < nUnits; u++) {
+        const u0 = u * n;
+        let once = 0;
+        let twice = 0;
+        for (let k = 0; k < n; k++) {
+          const m = cand[b + units[u0 + k]!]!;
+          twice |= once & m;
+          once |= m;
+        }
+        if (once !== full) return false;
+        const uniq = once & ~twice;
+        if (uniq === 0) continue;
+        for (let k = 0; k < n; k++) {
+          const c = b + units[u0 + k]!;
+          const cm = cand[c]!;
+          const m = cm & uniq;
+          if (m === 0 || m === cm) continue;
+          if (m & (m - 1)) return false;
+          cand[c] = m;
+          queue[this.qlen++] = c - b;
+          found = true;
+        }
+      }
+      if (!found) return true;
+    }
+  }
+
+  private search(depth: number): void {
+    const { N, cand, popcount } = this;
+    const b = depth * N;
+    if (!this.propagate(b)) {
+      this.qlen = 0;
+      return;
+    }
+    let best = -1;
+    let bestCount = 99;
+    for (let i = 0; i < N; i++) {
+      const c = popcount[cand[b + i]!]!;
+      if (c > 1 && c < bestCount) {
+        bestCount = c;
+        best = i;
+        if (c === 2) break;
+      }
+    }
+    if (best < 0) {
+      if (++this.solutions === 1) {
+        const sol = new Uint8Array(N);
+        for (let i = 0; i < N; i++) sol[i] = 32 - Math.clz32(cand[b + i]!);
+        this.first = sol;
+      }
+      return;
+    }
+    let m = cand[b + best]!;
+    const nb = b + N;
+    const digits: number[] = [];
+    while (m) {
+      const bit = m & -m;
+      digits.push(bit);
+      m ^= bit;
+    }
+    if (this.rng) this.rng.shuffle(digits);
+    for (const bit of digits) {
+      this.guesses++;
+      cand.copyWithin(nb, b, b + N);
+      cand[nb + best] = bit;
+      this.queue[0] = best;
+      this.qlen = 1;
+      this.search(depth + 1);
+      if (this.solutions >= this.limit) return;
+    }
+  }
+}
+
+const solvers = new Map<string, SudokuSolver>();
+
+/** A shared solver per geometry (solvers hold scratch buffers; JavaScript is single-threaded). */
+export function solverFor(spec: SudokuSpec): SudokuSolver {
+  const key = `${spec.n}:${spec.boxRows}x${spec.boxCols}`;
+  let s = solvers.get(key);
+  if (!s) solvers.set(key, (s = new SudokuSolver(spec)));
+  return s;
+}
