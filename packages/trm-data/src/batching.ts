@@ -224,10 +224,11 @@ export class BatchIterator implements IterableIterator<TaskBatch> {
     let filled = 0;
     let puzzle = -1;
     while (filled < this.batchSize) {
+      if (this.epochIndex >= this.epochs) return this.finish(batch, filled);
       if (this.position === store.numExamples) {
         this.epochIndex++;
         this.position = 0;
-        if (this.epochIndex >= this.epochs) return this.finish(batch, filled);
+        continue;
       }
       const i = this.position++;
       if (puzzle < 0 || i >= store.puzzleIndices[puzzle + 1]!) puzzle = puzzleOfExampleFrom(store.puzzleIndices, i, puzzle);
