@@ -12,3 +12,5 @@ export * from './run/trajectory.js';
 export * from './run/sweep-run.js';
 export * from './run/alignment-run.js';
 export * from './run/arc-run.js';
+export * from './run/experiments.js';
+export * from './run/experiment-report.js';

@@ -1,0 +1,227 @@
+/**
+ * Markdown + SVG reports of Exp A and Exp B (ALGORITHM.md §11; issue 5 items 5–6): the protocol, the
+ * tables, the plots, the measured read-out cost, findings computed from the numbers, and the blog's findings
+ * for comparison. Built from the plain results, so a report can be rebuilt from saved JSON.
+ */
+import { markdownTable, sweepTable } from '../report/markdown.js';
+import { accuracyPlotSvg, alignmentScatterSvg } from '../report/plots.js';
+import type { SweepResult } from '../sweep.js';
+import type { ExpAResult, ExpBResult, ExperimentProtocol } from './experiments.js';
+
+export interface ExperimentReport {
+  /** report.md */
+  markdown: string;
+  /** Other files by name (SVG plots), referenced from the Markdown. */
+  files: Record<string, string>;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)} pts`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+function protocolSection(p: ExperimentProtocol, command: string): string {
+  const m = p.model;
+  const t = p.train as Record<string, unknown>;
+  return [
+    `Command: \`${command}\``,
+    '',
+    '## Protocol',
+    '',
+    `- **Scale**: ${p.scale.name}${p.scale.reduced ? ' — **reduced**: smaller than ALGORITHM.md §11.4 so that it fits the shared 2-core machine (see the numbers below)' : ''}.`,
+    `- **Data**: ${p.data}. Examples: train ${p.splits.train}, validation ${p.splits.val}, test ${p.splits.test}; the three splits share no puzzle up to sudoku symmetry.`,
+    `- **Model**: TRM-${m.mixer === 'mlp' ? 'MLP' : 'Att'}, D ${m.hiddenSize}, ${m.numLayers} layers, n ${m.latentSteps}, T ${m.recursions}, N_sup ${m.supervisionSteps}, puzzleEmbLen ${m.puzzleEmbLen}, ${m.lossType} CE, seqLen ${m.seqLen}, vocab ${m.vocabSize}.`,
+    `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
+    `- **Seeds**: ${p.seeds.join(', ')} (the seed drives init, data order and all draws; evaluation draws use fixed offsets of it).`,
+  ].join('\n');
+}
+
+const BLOG_A =
+  "The blog (§11.2, Sudoku-Extreme, 5 seeds): the confidence read-out beats single most visibly around or slightly below the training budget (s ≈ N_sup of training); the gains are small; all read-outs converge at large s; cell-mode was the wrong choice (it can assemble a grid no run produced). Third parties report larger gains from breadth only when diversity is injected during the recursion or learned (ALGORITHM.md §8.8).";
+const BLOG_B =
+  'The blog (§9.3, §10.1, 5 seeds, qualitative): AA correlates with accuracy; z-AA saturates near 1 more than y-AA; random latent inits decrease AA and accuracy; randomising T gives the largest accuracy and AA gains; prediction agreement was more consistent than the latent cosines.';
+
+function at(sweep: SweepResult, readout: keyof SweepResult['curves'], k: number, step: number, metric: 'solved' | 'cellAcc' = 'solved'): number | undefined {
+  const ki = sweep.ks.indexOf(k);
+  const si = sweep.steps.indexOf(step);
+  if (ki < 0 || si < 0) return undefined;
+  return sweep.curves[readout]?.[metric][ki]?.[si];
+}
+
+/** The Exp A report: tables and plots of solved / cell accuracy vs N_sup per read-out and k, static as baseline. */
+export async function experimentAReport(res: ExpAResult, command: string): Promise<ExperimentReport> {
+  const p = res.protocol;
+  const trainN = p.model.supervisionSteps;
+  const series = res.mean.map((m) => ({ label: `${m.init} init`, result: m.sweep }));
+  const files: Record<string, string> = {
+    'exp-a-solved.svg': await accuracyPlotSvg(series, { metric: 'solved', title: `Exp A: solved vs test-time supervision steps (mean of ${p.seeds.length} seeds)` }),
+    'exp-a-cellacc.svg': await accuracyPlotSvg(series, { metric: 'cellAcc', title: `Exp A: cell accuracy vs test-time supervision steps (mean of ${p.seeds.length} seeds)` }),
+  };
+  const stat = res.mean.find((m) => m.init === 'static')!.sweep;
+  const rand = res.mean.find((m) => m.init === 'random')!.sweep;
+  const kMax = Math.max(...rand.ks);
+  const sMax = Math.max(...rand.steps);
+  const perSeed = (init: string, f: (s: SweepResult) => number | undefined) => res.runs.filter((r) => r.init === init).map((r) => f(r.test.sweep) ?? NaN);
+  const noise = sd(perSeed('random', (s) => at(s, 'single', 1, trainN)));
+  const findings: string[] = [];
+  const line = (what: string, a: number | undefined, b: number | undefined, aName: string, bName: string) => {
+    if (a === undefined || b === undefined) return;
+    findings.push(`- ${what}: ${aName} ${pct(a)} vs ${bName} ${pct(b)} (${pts(a - b)}).`);
+  };
+  line(`Random init, s = N_sup of training (${trainN}), k = ${kMax}`, at(rand, 'confidence', kMax, trainN), at(rand, 'single', kMax, trainN), 'confidence', 'single');
+  line(`Random init, s = ${sMax}, k = ${kMax}`, at(rand, 'confidence', kMax, sMax), at(rand, 'single', kMax, sMax), 'confidence', 'single');
+  line(`Random init, s = ${trainN}, k = ${kMax}`, at(rand, 'puzzleMode', kMax, trainN), at(rand, 'cellMode', kMax, trainN), 'puzzle-mode', 'cell-mode');
+  line(`Single read-out at s = ${trainN}`, at(rand, 'single', 1, trainN), at(stat, 'single', 1, trainN), 'random init', 'static init');
+  line(`Depth, static init`, at(stat, 'single', 1, sMax), at(stat, 'single', 1, trainN), `s = ${sMax}`, `s = ${trainN}`);
+  line(`Depth, random init (single)`, at(rand, 'single', 1, sMax), at(rand, 'single', 1, trainN), `s = ${sMax}`, `s = ${trainN}`);
+  findings.push(
+    `- Seed-to-seed standard deviation of the random-init single read-out at s = ${trainN}: ${(100 * noise).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`,
+  );
+
+  const runsTable = markdownTable(
+    ['init', 'seed', 'best step', 'val solved (best)', `test single @${trainN}`, `test single @${sMax}`, 'train s'],
+    res.runs.map((r) => [r.init, r.seed, r.bestStep, pct(r.bestValSolved), pct(at(r.test.sweep, 'single', 1, trainN) ?? NaN), pct(at(r.test.sweep, 'single', 1, sMax) ?? NaN), r.trainSeconds.toFixed(0)]),
+  );
+  const t = res.timing;
+  const md = [
+    `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ' (reduced run)' : ''}`,
+    '',
+    'Question (blog, ALGORITHM.md §11.2): does breadth — k runs from independent random latent inits, read out by the halting head\'s confidence, per-cell or whole-puzzle majority — help like depth (more supervision steps at test time)?',
+    '',
+    protocolSection(p, command),
+    `- **Selection**: every ${p.scale.evalInterval} optimizer steps (and at the end) the EMA model is scored on the validation split at N_test = ${p.scale.valSteps} with the single read-out (random-init models: one random init per batch); the best checkpoint is kept (k = 1 at validation to save time; the blog validated with k = 3).`,
+    `- **Test**: the best checkpoint on the whole test split, N_test up to ${sMax} with steps ${p.scale.testSteps.join(', ')} recorded; random-init models run k = ${rand.ks.join(', ')} (k prefixes of ${kMax} lockstep runs, each with its own init), static models k = 1. All read-outs come from the same forward passes.`,
+    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min.`,
+    '',
+    '## Results (mean over seeds)',
+    '',
+    `![solved vs N_sup](exp-a-solved.svg)`,
+    '',
+    `Solved (exact accuracy, %), **random init**, ${rand.rows[0]} test puzzles:`,
+    '',
+    sweepTable(rand, { metric: 'solved' }),
+    `Solved (%), **static init** (k = 1; every read-out equals single):`,
+    '',
+    sweepTable(stat, { metric: 'solved' }).split('\n').slice(0, 3).join('\n') + '\n',
+    `Cell accuracy (%), random init:`,
+    '',
+    sweepTable(rand, { metric: 'cellAcc' }),
+    `![cell accuracy vs N_sup](exp-a-cellacc.svg)`,
+    '',
+    '## Per run',
+    '',
+    runsTable,
+    '## Read-out cost (issue 5: < 5% of the forward passes)',
+    '',
+    `Over all test sweeps: forward passes ${(t.forwardMs / 1000).toFixed(1)} s for ${t.rowSteps} row-steps (${(t.forwardMs / t.rowSteps).toFixed(2)} ms per row-step); all read-outs for all k ${(t.readoutMs / 1000).toFixed(2)} s: **${(100 * t.readoutOverhead).toFixed(2)}%** of the forward time.`,
+    '',
+    '## Findings (computed from the tables above)',
+    '',
+    ...findings,
+    '',
+    '## The blog, for comparison',
+    '',
+    BLOG_A,
+    '',
+  ].join('\n');
+  return { markdown: md, files };
+}
+
+function pearson(xs: number[], ys: number[]): number {
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * (ys[i]! - my);
+    sxx += (x - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  });
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
+}
+
+/** The Exp B report: AA (y, z, predictions) against accuracy per trained model, per-variant means, the scatter. */
+export async function experimentBReport(res: ExpBResult, command: string): Promise<ExperimentReport> {
+  const p = res.protocol;
+  const files: Record<string, string> = { 'exp-b-aa.svg': await alignmentScatterSvg(res.points, { title: 'Exp B: path independence (AA) vs solved, one point per trained model' }) };
+  const f3 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(3));
+  const byVariant = res.variants.map((v) => {
+    const rs = res.runs.filter((r) => r.variant === v.name);
+    const m = (f: (r: (typeof rs)[number]) => number | undefined) => mean(rs.map((r) => f(r) ?? NaN));
+    return { v, solved: m((r) => r.solved), solvedSd: sd(rs.map((r) => r.solved)), aaY: m((r) => r.alignment.aaY), aaZ: m((r) => r.alignment.aaZ), aaPred: m((r) => r.alignment.aaPred) };
+  });
+  const variantTable = markdownTable(
+    ['variant', 'randomised (half-widths)', 'solved % (mean ± sd)', 'AA_y', 'AA_z', 'AA_pred'],
+    byVariant.map((b) => [
+      b.v.name,
+      `init ${b.v.latentInit}${Object.entries(b.v.randomize ?? {}).filter(([, w]) => w).map(([k, w]) => `, ${k} ±${w}`).join('')}`,
+      `${(100 * b.solved).toFixed(1)} ± ${(100 * b.solvedSd).toFixed(1)}`,
+      f3(b.aaY),
+      f3(b.aaZ),
+      f3(b.aaPred),
+    ]),
+  );
+  const modelTable = markdownTable(
+    ['variant', 'seed', 'solved %', 'cell acc %', 'AA_y', 'AA_z', 'AA_pred', 'train s'],
+    res.runs.map((r) => [r.variant, r.seed, (100 * r.solved).toFixed(1), (100 * r.cellAcc).toFixed(1), f3(r.alignment.aaY), f3(r.alignment.aaZ), f3(r.alignment.aaPred), r.trainSeconds.toFixed(0)]),
+  );
+  const steps = res.runs[0]?.alignment.agreement.steps ?? [];
+  const show = steps.filter((s, i) => i === 0 || i === steps.length - 1 || (s & (s - 1)) === 0);
+  const curveTable = markdownTable(
+    ['variant', ...show.map((s) => `s=${s}`)],
+    res.variants.map((v) => {
+      const rs = res.runs.filter((r) => r.variant === v.name);
+      return [v.name, ...show.map((s) => f3(mean(rs.map((r) => r.alignment.agreement.values[r.alignment.agreement.steps.indexOf(s)]!))))];
+    }),
+  );
+  const solved = res.runs.map((r) => r.solved);
+  const findings = [
+    `- Pearson correlation over the ${res.runs.length} trained models between solved and AA_pred: ${f3(pearson(res.runs.map((r) => r.alignment.aaPred ?? NaN), solved))}; AA_z: ${f3(pearson(res.runs.map((r) => r.alignment.aaZ ?? NaN), solved))}; AA_y: ${f3(pearson(res.runs.map((r) => r.alignment.aaY ?? NaN), solved))}.`,
+    `- Mean AA_z ${f3(mean(res.runs.map((r) => r.alignment.aaZ ?? NaN)))} vs mean AA_y ${f3(mean(res.runs.map((r) => r.alignment.aaY ?? NaN)))}.`,
+  ];
+  const base = byVariant.find((b) => b.v.name === 'baseline');
+  const rnd = byVariant.find((b) => b.v.name === 'random init');
+  if (base && rnd) findings.push(`- Random init vs baseline (static): solved ${pts(rnd.solved - base.solved)}, AA_pred ${(rnd.aaPred - base.aaPred).toFixed(3)}.`);
+  if (rnd) {
+    for (const b of byVariant.filter((x) => x.v.randomize && Object.values(x.v.randomize).some((w) => w))) {
+      findings.push(`- ${b.v.name} vs random init: solved ${pts(b.solved - rnd.solved)}, AA_pred ${(b.aaPred - rnd.aaPred).toFixed(3)}.`);
+    }
+  }
+  findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`);
+  const N = p.scale.alignmentSteps;
+  const md = [
+    `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ' (reduced run)' : ''}`,
+    '',
+    'Question (blog, ALGORITHM.md §11.3): are networks that are path independent (high Asymptotic Alignment) the ones that solve more, and which training-time randomisation (latent init, n, T, N_sup) raises both?',
+    '',
+    protocolSection(p, command),
+    `- **Variants**: ${res.variants.map((v) => v.name).join('; ')}. Randomised n, T, N_sup are drawn from U{c − w .. c + w}, compute-matched (§10.1); every non-baseline variant also uses random init.`,
+    `- **Test**: no checkpoint selection — the final EMA model; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split.`,
+    `- **AA** (§9.1): derangement (roll by one) on the first ${res.runs[0]?.alignment.rows ?? p.scale.alignmentExamples} test puzzles in one batch; run 1 from the default init for ${N} steps, run 2 from another puzzle's final (y, z) for ${N} steps; AA_y, AA_z = mean cosine of the final latents; AA_pred = cell agreement of the two runs' predictions at s = ${N}.`,
+    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min.`,
+    '',
+    '## Results',
+    '',
+    '![AA vs solved](exp-b-aa.svg)',
+    '',
+    'Per variant (mean over seeds):',
+    '',
+    variantTable,
+    'Per trained model:',
+    '',
+    modelTable,
+    'Prediction agreement between run 1 and run 2 per step (mean over seeds):',
+    '',
+    curveTable,
+    '## Findings (computed from the tables above)',
+    '',
+    ...findings,
+    '',
+    '## The blog, for comparison',
+    '',
+    BLOG_B,
+    '',
+  ].join('\n');
+  return { markdown: md, files };
+}

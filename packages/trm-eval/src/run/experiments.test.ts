@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { useWasmBackend } from '@trm-ts/backend-wasm';
+import { ConfigError, Rng, type TaskBatch } from '@trm-ts/core';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { experimentAReport, experimentBReport } from './experiment-report.js';
+import { EXP_B_VARIANTS, runExperimentA, runExperimentB, type ExperimentData, type ExperimentDataset, type ExperimentScale } from './experiments.js';
+
+let before = 0;
+beforeAll(async () => {
+  await useWasmBackend();
+});
+beforeEach(() => {
+  before = tf.memory().numTensors;
+});
+afterEach(() => {
+  expect(tf.memory().numTensors).toBe(before);
+});
+
+const L = 4;
+const V = 5;
+/** A toy task (label = (input + 1) mod 4 + 1) with the trm-data batching contract: seeded = endless shuffled stream, else stored order. */
+function toyDataset(n: number, seed: number): ExperimentDataset {
+  const rng = new Rng(seed);
+  const inputs = Int32Array.from({ length: n * L }, () => rng.int(1, 4));
+  const labels = inputs.map((x) => (x % 4) + 1);
+  return {
+    seqLen: L,
+    vocabSize: V,
+    numPuzzleIdentifiers: 1,
+    numExamples: n,
+    batches({ batchSize, seed: s }) {
+      const r = s === undefined ? null : new Rng(s);
+      let pos = 0;
+      const it: Iterator<TaskBatch> & Iterable<TaskBatch> = {
+        next(): IteratorResult<TaskBatch> {
+          if (!r && pos >= n) return { done: true, value: undefined };
+          const b: TaskBatch = { batchSize, seqLen: L, inputs: new Int32Array(batchSize * L), labels: new Int32Array(batchSize * L).fill(-100), puzzleIds: new Int32Array(batchSize), valid: new Uint8Array(batchSize) };
+          for (let i = 0; i < batchSize; i++) {
+            const e = r ? r.int(0, n - 1) : pos++;
+            if (e >= n) continue; // padding row
+            b.inputs.set(inputs.subarray(e * L, (e + 1) * L), i * L);
+            b.labels.set(labels.subarray(e * L, (e + 1) * L), i * L);
+            b.valid![i] = 1;
+          }
+          return { done: false, value: b };
+        },
+        [Symbol.iterator]() {
+          return it;
+        },
+      };
+      return it;
+    },
+  };
+}
+
+const TINY: ExperimentScale = {
+  name: 'test',
+  reduced: true,
+  model: { mixer: 'mlp', numLayers: 1, hiddenSize: 16, latentSteps: 2, recursions: 2, supervisionSteps: 3, puzzleEmbLen: 1, lossType: 'softmax' },
+  train: { loop: 'batch', lossNorm: 'alive', explorationDraw: 'perSample', globalBatchSize: 8, totalSteps: 6, lr: 3e-3, lrWarmupSteps: 1, emaRate: 0.5 },
+  seeds: [1],
+  evalInterval: 2,
+  valSteps: 2,
+  testSteps: [1, 2, 4],
+  ks: [1, 2],
+  alignmentSteps: 2,
+  alignmentExamples: 5,
+  evalBatch: 4,
+};
+
+const evalSet = toyDataset(6, 9);
+const data: ExperimentData = { train: toyDataset(40, 1), val: evalSet, test: evalSet, description: 'toy' };
+
+describe('runExperimentA', () => {
+  it('trains both inits, validates every interval, tests the best checkpoint over the N_sup × k grid, and reports', async () => {
+    const res = await runExperimentA(data, { scale: TINY });
+    expect(res.runs.map((r) => [r.init, r.seed])).toEqual([['static', 1], ['random', 1]]);
+    for (const r of res.runs) {
+      expect(r.validation.map((v) => v.step)).toEqual([2, 4, 6]);
+      expect(r.bestValSolved).toBe(Math.max(...r.validation.map((v) => v.solved)));
+      expect(r.validation.find((v) => v.step === r.bestStep)!.solved).toBe(r.bestValSolved);
+      expect(r.test.sweep.steps).toEqual([1, 2, 4]);
+      expect(r.test.sweep.rows).toEqual([6, 6, 6]);
+    }
+    // Val = test and static init: the tested weights are the selected checkpoint iff test solved @valSteps equals the best val score.
+    const stat = res.runs[0]!;
+    expect(stat.test.sweep.curves.single!.solved[0]![1]).toBe(stat.bestValSolved);
+    expect(stat.test.sweep.ks).toEqual([1]);
+    expect(res.runs[1]!.test.sweep.ks).toEqual([1, 2]);
+    expect(res.mean.map((m) => m.init)).toEqual(['static', 'random']);
+    expect(res.timing.forwardSteps).toBe(2 * 2 * 4); // 2 models × 2 test batches × 4 steps
+    expect(res.protocol.model.hiddenSize).toBe(16);
+    expect(res.protocol.train.totalSteps).toBe(6);
+    expect(JSON.parse(JSON.stringify(res))).toEqual(res);
+
+    const report = await experimentAReport(res, 'experiment A --scale test');
+    expect(report.markdown).toContain('# Exp A — random latent inits and best-of-k read-outs (reduced run)');
+    expect(report.markdown).toContain('Command: `experiment A --scale test`');
+    expect(report.markdown).toMatch(/\| confidence \| 2 \|/);
+    expect(report.markdown).toContain('of the forward time');
+    expect(Object.keys(report.files)).toEqual(['exp-a-solved.svg', 'exp-a-cellacc.svg']);
+    for (const svg of Object.values(report.files)) {
+      expect(XMLValidator.validate(svg)).toBe(true);
+      expect(new XMLParser().parse(svg).svg).toBeDefined();
+    }
+  });
+
+  it('rejects splits that do not match the training data', async () => {
+    await expect(runExperimentA({ ...data, val: { ...evalSet, seqLen: 9 } }, { scale: TINY })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('runExperimentB', () => {
+  it('trains every variant, scores the final EMA model and its derangement AA, and reports the scatter', async () => {
+    const variants = [EXP_B_VARIANTS[0]!, EXP_B_VARIANTS[2]!]; // baseline, rand T w1
+    const res = await runExperimentB(data, { scale: TINY, variants });
+    expect(res.runs.map((r) => r.variant)).toEqual(['baseline', 'rand T w1']);
+    for (const r of res.runs) {
+      expect(r.alignment.rows).toBe(5);
+      expect(r.alignment.agreement.steps).toEqual([1, 2]);
+      for (const v of [r.alignment.aaY!, r.alignment.aaZ!, r.solved]) expect(v).toBeGreaterThanOrEqual(-1);
+    }
+    expect(res.points).toHaveLength(2);
+    expect(res.points[1]).toMatchObject({ variant: 'rand T w1', seed: 1 });
+    const report = await experimentBReport(res, 'experiment B');
+    expect(report.markdown).toContain('Pearson correlation');
+    expect(report.markdown).toMatch(/\| rand T w1 \| init random, recursions ±1 \|/);
+    expect(XMLValidator.validate(report.files['exp-b-aa.svg']!)).toBe(true);
+  });
+});

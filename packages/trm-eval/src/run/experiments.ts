@@ -1,0 +1,339 @@
+/**
+ * The blog's two experiments as one call each (ALGORITHM.md §11, issue 5 item 6), at CPU scale (§11.4).
+ *
+ * Exp A (§11.2): train with `static` and `random` latent inits × seeds; validate the EMA model every
+ * `evalInterval` steps and keep the checkpoint with the best validation `solved` of the single read-out at
+ * s = valSteps; test that checkpoint on the test split over the N_sup × k grid with every read-out (random:
+ * k ∈ ks with k independent random inits; static: k = 1).
+ *
+ * Exp B (§11.3): train the randomisation variants × seeds; test the final EMA model: `solved` at N_test and
+ * the derangement AA (y, z, predictions) on the first `alignmentExamples` test puzzles.
+ *
+ * Datasets are passed in (any object with `batches`, e.g. trm-data's sudoku splits); everything returned is
+ * plain JSON-serialisable data, rendered by `experimentAReport` / `experimentBReport`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ConfigError,
+  Trainer,
+  check,
+  type LatentInitMode,
+  type TaskBatch,
+  type TrainConfig,
+  type TrmConfig,
+  type TrmNetwork,
+} from '@trm-ts/core';
+import { meanSweeps, type SweepResult } from '../sweep.js';
+import type { AlignmentPoint } from '../report/markdown.js';
+import { derangementAlignment, takeExamples, type DerangementRunResult } from './alignment-run.js';
+import { runSweep, type SweepRunResult, type SweepTiming } from './sweep-run.js';
+
+/** What an experiment needs from a dataset split (trm-data's ArrayDataset fits). */
+export interface ExperimentDataset {
+  readonly seqLen: number;
+  readonly vocabSize: number;
+  readonly numPuzzleIdentifiers: number;
+  readonly numExamples: number;
+  batches(options: { batchSize: number; seed?: number; epochs?: number }): Iterator<TaskBatch> & Iterable<TaskBatch>;
+}
+
+export interface ExperimentData {
+  train: ExperimentDataset;
+  val: ExperimentDataset;
+  test: ExperimentDataset;
+  /** How the data was made (generator, band, sizes, seed), copied into the report. */
+  description: string;
+}
+
+/** Model and protocol sizes of one scale. `model` gets seqLen / vocabSize / numPuzzleIdentifiers from the data. */
+export interface ExperimentScale {
+  name: string;
+  /** True for a run smaller than §11.4; reports say so in their title. */
+  reduced: boolean;
+  model: Partial<TrmConfig>;
+  /** Training settings (the variant adds latentInit / randomize, the run adds the seed). */
+  train: Partial<Omit<TrainConfig, 'model' | 'latentInit' | 'randomize' | 'seed'>> & { globalBatchSize: number; totalSteps: number };
+  seeds: readonly number[];
+  /** Exp A: validate every this many optimizer steps (and at the end). */
+  evalInterval: number;
+  /** Exp A: N_test at validation (selection uses the single read-out at this step). */
+  valSteps: number;
+  /** Exp A: recorded test steps (N_test grid), e.g. [1, 2, 4, …, 128]. */
+  testSteps: readonly number[];
+  /** Exp A: k grid of random-init models. */
+  ks: readonly number[];
+  /** Exp B: N_test of the solved score and of both AA runs. */
+  alignmentSteps: number;
+  /** Exp B: test puzzles used for AA (one derangement batch). */
+  alignmentExamples: number;
+  /** Rows per evaluation batch. */
+  evalBatch: number;
+}
+
+const SUDOKU_TRM_MLP: Partial<TrmConfig> = { mixer: 'mlp', posEncodings: 'none', numLayers: 2, puzzleEmbLen: 1, lossType: 'softmax' };
+/** §11.1/§11.4 training recipe: classic loop, 'alive' loss norm, exploration drawn once per sample, EMA. */
+const CPU_TRAIN = { loop: 'batch', lossNorm: 'alive', explorationDraw: 'perSample', optimizer: 'adamAtan2', weightDecay: 0.1, gradClipNorm: 1, ema: true } as const;
+
+/**
+ * §11.4 as specified for 4×4 sudoku (D 64, n 4, T 2, N_sup 8, batch 64, lr 1e-3 warm-up 200, EMA 0.999,
+ * 2,500 steps, 3 seeds). Exceeds 30 minutes on a shared 2-core machine; see `REDUCED_SCALE`.
+ */
+export const CPU_SCALE: Readonly<ExperimentScale> = Object.freeze({
+  name: 'cpu (§11.4)',
+  reduced: false,
+  model: { ...SUDOKU_TRM_MLP, hiddenSize: 64, latentSteps: 4, recursions: 2, supervisionSteps: 8 },
+  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 2500, lr: 1e-3, lrWarmupSteps: 200, emaRate: 0.999 },
+  seeds: [1, 2, 3],
+  evalInterval: 250,
+  valSteps: 64,
+  testSteps: [1, 2, 4, 8, 16, 32, 64, 128],
+  ks: [1, 3, 5, 7],
+  alignmentSteps: 64,
+  alignmentExamples: 256,
+  evalBatch: 256,
+});
+
+/**
+ * What fits in ≈ 30 minutes per experiment on the shared 2-core dev machine (with other jobs running):
+ * D 32, n 3, T 2, N_sup 6, 400 steps, EMA 0.99, 2 seeds, val/test/AA on 128 puzzles, N_test ≤ 64.
+ */
+export const REDUCED_SCALE: Readonly<ExperimentScale> = Object.freeze({
+  name: 'reduced',
+  reduced: true,
+  model: { ...SUDOKU_TRM_MLP, hiddenSize: 32, latentSteps: 3, recursions: 2, supervisionSteps: 6 },
+  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 400, lr: 2e-3, lrWarmupSteps: 50, emaRate: 0.99 },
+  seeds: [1, 2],
+  evalInterval: 100,
+  valSteps: 24,
+  testSteps: [1, 2, 4, 6, 8, 16, 32, 64],
+  ks: [1, 3, 5, 7],
+  alignmentSteps: 24,
+  alignmentExamples: 128,
+  evalBatch: 128,
+});
+
+export interface ExperimentOptions {
+  scale: ExperimentScale;
+  /** Override the scale's seeds. */
+  seeds?: readonly number[];
+  /** Progress lines (e.g. console.log). */
+  log?: (line: string) => void;
+}
+
+/** Plain-data description of the protocol, printed in the report. */
+export interface ExperimentProtocol {
+  scale: ExperimentScale;
+  data: string;
+  splits: { train: number; val: number; test: number };
+  model: TrmConfig;
+  train: Record<string, unknown>;
+  seeds: number[];
+}
+
+const now = () => performance.now();
+
+function trainConfig(data: ExperimentData, scale: ExperimentScale, seed: number, variant: ExperimentVariant): Partial<TrainConfig> {
+  return {
+    ...scale.train,
+    model: { ...scale.model, seqLen: data.train.seqLen, vocabSize: data.train.vocabSize, numPuzzleIdentifiers: data.train.numPuzzleIdentifiers, puzzleEmbDim: scale.model.puzzleEmbDim ?? scale.model.hiddenSize },
+    latentInit: variant.latentInit,
+    randomize: { latentSteps: 0, recursions: 0, supervisionSteps: 0, ...(variant.randomize ?? {}) },
+    seed,
+  };
+}
+
+function checkData(data: ExperimentData): void {
+  for (const k of ['val', 'test'] as const) {
+    const s = data[k];
+    check(s.seqLen === data.train.seqLen && s.vocabSize === data.train.vocabSize, () => `experiment data: expected ${k} with seqLen ${data.train.seqLen} and vocab ${data.train.vocabSize} (as train), got ${s.seqLen} and ${s.vocabSize}.`, ConfigError);
+  }
+}
+
+function protocolOf(data: ExperimentData, scale: ExperimentScale, seeds: readonly number[], trainer: Trainer): ExperimentProtocol {
+  const { model, ...train } = trainer.config;
+  delete (train as Record<string, unknown>).seed;
+  delete (train as Record<string, unknown>).latentInit;
+  delete (train as Record<string, unknown>).randomize;
+  return { scale, data: data.description, splits: { train: data.train.numExamples, val: data.val.numExamples, test: data.test.numExamples }, model, train, seeds: [...seeds] };
+}
+
+type Weights = Map<string, Float32Array>;
+function readWeights(net: TrmNetwork): Weights {
+  const out: Weights = new Map();
+  for (const [k, v] of net.vars) out.set(k, Float32Array.from(v.dataSync() as Float32Array));
+  return out;
+}
+function writeWeights(net: TrmNetwork, w: Weights): void {
+  tf.tidy(() => {
+    for (const [k, v] of net.vars) v.assign(tf.tensor(w.get(k)!, v.shape, 'float32'));
+  });
+}
+
+/** Runs the trainer to its total steps, calling `onEval` every `interval` steps and at the end. */
+async function train(trainer: Trainer, interval: number, onEval: (step: number) => Promise<void>, log: (l: string) => void, label: string): Promise<{ seconds: number; lastLoss: number }> {
+  const t0 = now();
+  let lastLoss = NaN;
+  const total = trainer.config.totalSteps;
+  for await (const m of trainer.run()) {
+    lastLoss = m.loss;
+    if (m.step % interval === 0 || m.step === total) {
+      log(`${label} step ${m.step}/${total}: loss ${m.loss.toFixed(3)}, train exact ${(100 * m.exactAccuracy).toFixed(1)}% (${((now() - t0) / 1000).toFixed(0)} s)`);
+      await onEval(m.step);
+    }
+  }
+  return { seconds: (now() - t0) / 1000, lastLoss };
+}
+
+/** A training variant: latent init and randomisation half-widths (§8.3, §10.1). */
+export interface ExperimentVariant {
+  name: string;
+  latentInit: LatentInitMode;
+  randomize?: Partial<TrainConfig['randomize']>;
+}
+
+/** Timing over all test sweeps: forward vs read-out time (issue 5: read-outs < 5% of the forward passes). */
+function addTiming(into: SweepTiming, t: SweepTiming): void {
+  into.forwardMs += t.forwardMs;
+  into.readoutMs += t.readoutMs;
+  into.forwardSteps += t.forwardSteps;
+  into.rowSteps += t.rowSteps;
+  into.readoutOverhead = into.forwardMs > 0 ? into.readoutMs / into.forwardMs : 0;
+}
+const emptyTiming = (): SweepTiming => ({ forwardMs: 0, readoutMs: 0, readoutOverhead: 0, forwardSteps: 0, rowSteps: 0 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Exp A
+
+export interface ExpARun {
+  init: 'static' | 'random';
+  seed: number;
+  trainSeconds: number;
+  /** Validation curve: optimizer step → solved of the single read-out at s = valSteps. */
+  validation: { step: number; solved: number }[];
+  bestStep: number;
+  bestValSolved: number;
+  /** The best checkpoint on the test split. */
+  test: SweepRunResult;
+}
+
+export interface ExpAResult {
+  experiment: 'A';
+  protocol: ExperimentProtocol;
+  runs: ExpARun[];
+  /** Mean over seeds per init. */
+  mean: { init: 'static' | 'random'; sweep: SweepResult }[];
+  /** Forward vs read-out time over all test sweeps. */
+  timing: SweepTiming;
+  seconds: number;
+}
+
+/** Exp A (§11.2, §11.4): static vs random init, best checkpoints, N_sup × k sweep with every read-out. */
+export async function runExperimentA(data: ExperimentData, options: ExperimentOptions): Promise<ExpAResult> {
+  const { scale, log = () => {} } = options;
+  const seeds = options.seeds ?? scale.seeds;
+  checkData(data);
+  const t0 = now();
+  const runs: ExpARun[] = [];
+  const timing = emptyTiming();
+  let protocol: ExperimentProtocol | null = null;
+  const maxStep = Math.max(...scale.testSteps);
+  for (const init of ['static', 'random'] as const) {
+    for (const seed of seeds) {
+      const label = `A ${init} seed ${seed}`;
+      const trainer = new Trainer(trainConfig(data, scale, seed, { name: init, latentInit: init }), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
+      try {
+        protocol ??= protocolOf(data, scale, seeds, trainer);
+        const validation: { step: number; solved: number }[] = [];
+        let best: { step: number; solved: number; weights: Weights } | null = null;
+        const { seconds } = await train(trainer, scale.evalInterval, async (step) => {
+          await trainer.withEvalWeights(async (net) => {
+            // Selection: single read-out at s = valSteps (§11.2); random-init models draw their val inits from a fixed seed.
+            const r = await runSweep(net, data.val.batches({ batchSize: scale.evalBatch }), { steps: scale.valSteps, record: [scale.valSteps], init, seed: 1000 + seed, readouts: ['single'] });
+            const solved = r.sweep.curves.single!.solved[0]![0]!;
+            validation.push({ step, solved });
+            log(`${label} val solved @${scale.valSteps}: ${(100 * solved).toFixed(1)}%`);
+            if (!best || solved > best.solved) best = { step, solved, weights: readWeights(net) };
+          });
+        }, log, label);
+        const chosen = best as { step: number; solved: number; weights: Weights } | null;
+        check(chosen, () => `${label}: no validation ran.`, ConfigError);
+        writeWeights(trainer.network, chosen.weights); // the best EMA checkpoint, now the live weights
+        const ks = init === 'random' ? scale.ks : [1];
+        const test = await runSweep(trainer.network, data.test.batches({ batchSize: scale.evalBatch }), { steps: maxStep, record: scale.testSteps, ks, init, seed: 2000 + seed });
+        addTiming(timing, test.timing);
+        log(`${label} test (best step ${chosen.step}): single solved @${maxStep} ${(100 * test.sweep.curves.single!.solved[0]!.at(-1)!).toFixed(1)}%, read-out overhead ${(100 * test.timing.readoutOverhead).toFixed(2)}%`);
+        runs.push({ init, seed, trainSeconds: seconds, validation, bestStep: chosen.step, bestValSolved: chosen.solved, test });
+      } finally {
+        trainer.dispose();
+      }
+    }
+  }
+  const mean = (['static', 'random'] as const).map((init) => ({ init, sweep: meanSweeps(runs.filter((r) => r.init === init).map((r) => r.test.sweep)) }));
+  return { experiment: 'A', protocol: protocol!, runs, mean, timing, seconds: (now() - t0) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Exp B
+
+/** §11.3 / §11.4 variants: every non-baseline variant also uses random init. */
+export const EXP_B_VARIANTS: readonly ExperimentVariant[] = Object.freeze([
+  { name: 'baseline', latentInit: 'static' },
+  { name: 'random init', latentInit: 'random' },
+  { name: 'rand T w1', latentInit: 'random', randomize: { recursions: 1 } },
+  { name: 'rand n w2', latentInit: 'random', randomize: { latentSteps: 2 } },
+  { name: 'rand N_sup w4', latentInit: 'random', randomize: { supervisionSteps: 4 } },
+]);
+
+export interface ExpBRun {
+  variant: string;
+  seed: number;
+  trainSeconds: number;
+  /** Final EMA model on the whole test split at s = alignmentSteps. */
+  solved: number;
+  cellAcc: number;
+  alignment: DerangementRunResult;
+}
+
+export interface ExpBResult {
+  experiment: 'B';
+  protocol: ExperimentProtocol;
+  variants: ExperimentVariant[];
+  runs: ExpBRun[];
+  /** One point per trained model (for the scatter and the table). */
+  points: AlignmentPoint[];
+  seconds: number;
+}
+
+/** Exp B (§11.3, §11.4): randomisation variants × seeds → solved and AA (y, z, predictions) of the final EMA model. */
+export async function runExperimentB(data: ExperimentData, options: ExperimentOptions & { variants?: readonly ExperimentVariant[] }): Promise<ExpBResult> {
+  const { scale, log = () => {}, variants = EXP_B_VARIANTS } = options;
+  const seeds = options.seeds ?? scale.seeds;
+  checkData(data);
+  const t0 = now();
+  const runs: ExpBRun[] = [];
+  let protocol: ExperimentProtocol | null = null;
+  const N = scale.alignmentSteps;
+  const aaBatch = await takeExamples(data.test.batches({ batchSize: scale.evalBatch }), Math.min(scale.alignmentExamples, data.test.numExamples), data.test.seqLen);
+  for (const variant of variants) {
+    for (const seed of seeds) {
+      const label = `B ${variant.name} seed ${seed}`;
+      const trainer = new Trainer(trainConfig(data, scale, seed, variant), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
+      try {
+        protocol ??= protocolOf(data, scale, seeds, trainer);
+        const { seconds } = await train(trainer, scale.train.totalSteps, async () => {}, log, label);
+        const run = await trainer.withEvalWeights(async (net) => {
+          // Inference uses the variant's init (random-init models are tested with random inits, as the blog did) and fixed n, T.
+          const test = await runSweep(net, data.test.batches({ batchSize: scale.evalBatch }), { steps: N, record: [N], init: variant.latentInit, seed: 3000 + seed, readouts: ['single'] });
+          const alignment = await derangementAlignment(net, [aaBatch], { steps: N, init: variant.latentInit, seed: 4000 + seed });
+          return { solved: test.sweep.curves.single!.solved[0]![0]!, cellAcc: test.sweep.curves.single!.cellAcc[0]![0]!, alignment };
+        });
+        log(`${label}: solved ${(100 * run.solved).toFixed(1)}%, AA_y ${run.alignment.aaY?.toFixed(3)}, AA_z ${run.alignment.aaZ?.toFixed(3)}, AA_pred ${run.alignment.aaPred?.toFixed(3)}`);
+        runs.push({ variant: variant.name, seed, trainSeconds: seconds, ...run });
+      } finally {
+        trainer.dispose();
+      }
+    }
+  }
+  const points: AlignmentPoint[] = runs.map((r) => ({ variant: r.variant, seed: r.seed, aaY: r.alignment.aaY, aaZ: r.alignment.aaZ, aaPred: r.alignment.aaPred, solved: r.solved }));
+  return { experiment: 'B', protocol: protocol!, variants: variants.map((v) => ({ ...v })), runs, points, seconds: (now() - t0) / 1000 };
+}
