@@ -2,19 +2,20 @@
  * @trm-ts/backend-wasm — the embedded default backend: TensorFlow.js's WebAssembly backend with SIMD.
  *
  * In Node the wasm binaries are read from the installed `@tensorflow/tfjs-backend-wasm` package without any
- * configuration. In a browser, bundlers serve them next to the bundle (Vite: they are emitted as assets when
- * `wasmPaths` is left unset and the page is served from the bundle's origin) or from `wasmPaths`.
+ * configuration. In a browser they must be served and named in `wasmPaths` (a URL prefix, or all three file
+ * URLs — with Vite, `import simd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'`);
+ * see docs/browser.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { activateBackend, type BackendAdapter, type BackendInfo } from '@trm-ts/core';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BackendError, activateBackend, type BackendAdapter, type BackendInfo } from '@trm-ts/core';
 
 export interface WasmBackendOptions {
   /**
    * Where the `.wasm` files are served from (a URL prefix ending in `/`, or a map of file name to URL).
    * Leave unset in Node: the files are loaded from the installed package.
    */
-  wasmPaths?: string | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+  wasmPaths?: string | Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>;
   /** Use the SIMD build when the runtime supports it (default true). */
   simd?: boolean;
   /** Number of threads for the threaded build (browsers with cross-origin isolation only). */
@@ -26,11 +27,16 @@ export const wasmBackend: BackendAdapter<WasmBackendOptions> = {
   async setup(options: WasmBackendOptions = {}): Promise<BackendInfo> {
     if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as string);
     if (options.simd === false) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
-    if (options.numThreads !== undefined) {
-      const { setThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-      setThreadsCount(options.numThreads);
+    if (options.numThreads !== undefined) setThreadsCount(options.numThreads);
+    try {
+      await activateBackend('wasm');
+    } catch (err) {
+      const inBrowser = typeof window !== 'undefined';
+      if (inBrowser && options.wasmPaths === undefined) {
+        throw new BackendError(`${(err as Error).message} In a browser the .wasm files must be served: pass useWasmBackend({ wasmPaths }) (see docs/browser.md).`);
+      }
+      throw err;
     }
-    await activateBackend('wasm');
     return {
       adapter: 'wasm',
       backend: tf.getBackend(),

@@ -27,9 +27,17 @@ const mmGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** a·b (rank ≥ 2, equal batch dims) with a transpose-first gradient. */
+/** Whether a gradient tape is recording (tfjs-core 4.22 engine state; the peer dependency is pinned). */
+function taping(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
+/**
+ * a·b (rank ≥ 2, equal batch dims) with a transpose-first gradient. Outside a gradient tape the plain kernel
+ * runs: the custom-gradient wrapper costs an extra copy of every output.
+ */
 export function mm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return mmGrad(a, b);
+  return taping() ? mmGrad(a, b) : tf.matMul(a, b);
 }
 
 /**
