@@ -33,6 +33,12 @@ export interface WebGpuBackendOptions {
    * `SWIFTSHADER_ICD` runs WebGPU on the CPU.
    */
   vulkanIcd?: string;
+  /**
+   * Node only: when Dawn finds no adapter, retry once on this Vulkan driver file (`true` = `SWIFTSHADER_ICD`,
+   * the CPU). Off by default, so that a missing GPU driver is an error rather than a silent 100× slowdown;
+   * `details.software` tells which one ran.
+   */
+  softwareFallback?: boolean | string;
   /** A `GPU` object to use instead of `navigator.gpu` or Dawn (tests, custom setups). */
   gpu?: GPU;
 }
@@ -104,7 +110,7 @@ export const webgpuBackend: BackendAdapter<WebGpuBackendOptions> = {
   name: 'webgpu',
   async setup(options: WebGpuBackendOptions = {}): Promise<BackendInfo> {
     const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-    const gpu = options.gpu ?? navigatorGpu ?? (isNode ? await loadDawn(options) : undefined);
+    let gpu = options.gpu ?? navigatorGpu ?? (isNode ? await loadDawn(options) : undefined);
     if (!gpu) {
       throw new BackendError(`webgpu: expected navigator.gpu in this browser, got none. ${noAdapterHelp()}`);
     }
@@ -112,7 +118,12 @@ export const webgpuBackend: BackendAdapter<WebGpuBackendOptions> = {
       powerPreference: options.powerPreference ?? 'high-performance',
       forceFallbackAdapter: options.forceFallbackAdapter ?? false,
     };
-    const adapter = await gpu.requestAdapter(request);
+    let adapter = await gpu.requestAdapter(request);
+    const fallbackIcd = options.softwareFallback === true ? SWIFTSHADER_ICD : options.softwareFallback || undefined;
+    if (!adapter && fallbackIcd && isNode && !options.gpu && !navigatorGpu) {
+      gpu = await loadDawn({ ...options, vulkanIcd: fallbackIcd });
+      adapter = await gpu.requestAdapter(request);
+    }
     if (!adapter) {
       throw new BackendError(`webgpu: expected a GPU adapter (${describe(request, options)}), got none. ${noAdapterHelp()}`);
     }
@@ -146,6 +157,7 @@ export const webgpuBackend: BackendAdapter<WebGpuBackendOptions> = {
       float32: true,
       details: {
         runtime: options.gpu ? 'injected' : navigatorGpu ? 'navigator.gpu' : 'dawn (webgpu package)',
+        vulkanIcd: isNode ? process.env.VK_ICD_FILENAMES : undefined,
         vendor: info.vendor,
         architecture: info.architecture,
         device: info.device,
