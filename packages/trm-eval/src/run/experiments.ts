@@ -94,20 +94,21 @@ export const CPU_SCALE: Readonly<ExperimentScale> = Object.freeze({
 });
 
 /**
- * What fits in ≈ 30 minutes per experiment on the shared 2-core dev machine (with other jobs running):
- * D 32, n 3, T 2, N_sup 6, 400 steps, EMA 0.99, 2 seeds, val/test/AA on 128 puzzles, N_test ≤ 64.
+ * What fits in ≈ 25 minutes per experiment on the shared 2-core dev machine (other jobs running): 4×4 sudoku,
+ * D 32, 1 layer, n 3, T 2, N_sup 6, 250 steps of batch 64 (lr 3e-3, warm-up 50, EMA 0.99), validation every 50
+ * steps at N_test 12, test N_test ≤ 64, AA at N_test 32 on 128 puzzles. Exp A with 3 seeds, Exp B with 2.
  */
 export const REDUCED_SCALE: Readonly<ExperimentScale> = Object.freeze({
   name: 'reduced',
   reduced: true,
-  model: { ...SUDOKU_TRM_MLP, hiddenSize: 32, latentSteps: 3, recursions: 2, supervisionSteps: 6 },
-  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 400, lr: 2e-3, lrWarmupSteps: 50, emaRate: 0.99 },
-  seeds: [1, 2],
-  evalInterval: 100,
-  valSteps: 24,
+  model: { ...SUDOKU_TRM_MLP, hiddenSize: 32, numLayers: 1, latentSteps: 3, recursions: 2, supervisionSteps: 6 },
+  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 250, lr: 3e-3, lrWarmupSteps: 50, emaRate: 0.99 },
+  seeds: [1, 2, 3],
+  evalInterval: 50,
+  valSteps: 12,
   testSteps: [1, 2, 4, 6, 8, 16, 32, 64],
   ks: [1, 3, 5, 7],
-  alignmentSteps: 24,
+  alignmentSteps: 32,
   alignmentExamples: 128,
   evalBatch: 128,
 });
