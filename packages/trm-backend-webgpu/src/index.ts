@@ -7,8 +7,7 @@
  * `{ vulkanIcd: SWIFTSHADER_ICD }` (slow; for tests). See docs/backends.md.
  *
  * The adapter requests the GPU adapter and device itself and registers the backend with them, so that the
- * options below apply and so that no global `navigator` has to be defined in Node (Node 20 has none, and a
- * global reference to Dawn's GPU object keeps the process alive).
+ * options below apply (tfjs's own registration always asks `navigator.gpu` with default options).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';

@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const child = arg('--child');
   if (child) {
     const result = await measure(child, seconds);
-    process.send!(result, () => process.exit(0)); // Dawn keeps the event loop alive: exit explicitly
+    process.send!(result, () => process.exit(0)); // done: do not wait for Dawn or the wasm workers to wind down
     return;
   }
   // webgpu only on request: on SwiftShader (no GPU) one TRM step takes minutes.
