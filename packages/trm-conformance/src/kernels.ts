@@ -151,10 +151,8 @@ export const KERNEL_CHECKS: KernelCheck[] = [
     tolerance: 'kernel',
     run: async () => {
       const got = await read(() => {
-        const v = tf.tensor1d(smLogits);
-        const zero = tf.scalar(0);
-        const s = tf.where(tf.less(v, zero), tf.div(tf.scalar(1), tf.sub(tf.scalar(1), tf.minimum(v, zero))), tf.add(tf.maximum(v, zero), tf.scalar(1)));
-        return s;
+        const [v, zero, one] = [tf.tensor1d(smLogits), tf.scalar(0), tf.scalar(1)];
+        return tf.where(tf.less(v, zero), tf.div(one, tf.sub(one, tf.minimum(v, zero))), tf.add(tf.maximum(v, zero), one));
       });
       return { got, want: Array.from(smLogits, ref.stablemaxS) };
     },
@@ -202,7 +200,7 @@ export const KERNEL_CHECKS: KernelCheck[] = [
           tf.zeros([5, 2]),
         ),
       );
-      // Row 3 receives rows 0 and 2 of the upstream gradient: [1+5, 2+6].
+      // Row 3 receives upstream rows 0 and 2 ([1+5, 2+6]); rows 1 and 2 of the table are never gathered.
       return { got, want: [3, 4, 0, 0, 0, 0, 6, 8, 7, 8] };
     },
   },
