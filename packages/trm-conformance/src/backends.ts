@@ -31,20 +31,24 @@ export interface BackendTolerances {
   inference: Tolerance;
 }
 
-/** Exact float32 backends (IEEE single, correctly rounded exp/log in JS or libm). */
+/**
+ * Float32 backends with IEEE arithmetic and accurate exp/log (JS Math, libm, XNNPACK). Measured worst errors
+ * are ~10× inside these bounds (wasm: matMul 0.13, rmsNorm 0.07, composite gradient 0.1 of the bound).
+ */
 const FLOAT32: BackendTolerances = {
-  kernel: { A: 1e-5, R: 1e-5 },
-  gradient: { A: 1e-4, R: 1e-4 },
+  kernel: { A: 1e-6, R: 1e-6 },
+  gradient: { A: 1e-5, R: 1e-5 },
   inference: { A: 1e-4, R: 0 },
 };
 
 /**
- * WebGPU: float32 only (WGSL has no f64), exp/log/rsqrt are approximate built-ins (WGSL allows a few ULP,
- * SwiftShader and GPU drivers differ), and matrix products accumulate in tile order.
+ * WebGPU: float32 only (WGSL has no f64), and WGSL lets exp/log/inverseSqrt be approximate (exp: 3 + 2|x| ULP,
+ * log: 2^-21 absolute near 1), with matrix products accumulated in tile order. SwiftShader is as accurate as
+ * wasm (same measured errors); the 10× margin is for real GPUs' fast built-ins.
  */
 const WEBGPU: BackendTolerances = {
-  kernel: { A: 1e-4, R: 1e-4 },
-  gradient: { A: 1e-3, R: 1e-3 },
+  kernel: { A: 1e-5, R: 1e-5 },
+  gradient: { A: 1e-4, R: 1e-4 },
   inference: { A: 1e-3, R: 0 },
 };
 
