@@ -48,6 +48,7 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
+const DAWN_MODULE = 'webgpu';
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /** The adapter names of a request, for error messages. */
@@ -63,7 +64,8 @@ function describe(request: GPURequestAdapterOptions, options: WebGpuBackendOptio
 async function loadDawn(options: WebGpuBackendOptions): Promise<GPU> {
   let dawn: DawnModule;
   try {
-    dawn = (await import('webgpu')) as unknown as DawnModule;
+    // A variable specifier: browser bundlers must not try to resolve Dawn, which only exists in Node.
+    dawn = (await import(/* @vite-ignore */ DAWN_MODULE)) as DawnModule;
   } catch (err) {
     throw new BackendError(
       `webgpu: expected the 'webgpu' package (Dawn) in Node, got: ${(err as Error).message}. ` +
