@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from './errors.js';
 import { datasetFromExamples } from './dataset.js';
 import { parseSudokuCsv, streamSudokuCsv, formatSudokuCsv } from './sudoku/csv.js';
-import { generateSudokus } from './sudoku/generate.js';
+import { generateSudokus, type GeneratedSudoku } from './sudoku/generate.js';
 import { parseMazeCsv, formatMazeCsv, generateMazes } from './maze/maze.js';
 import { parseArcChallenges, parseArcPuzzleName, parseArcTask } from './arc/arc.js';
 import { readNpy } from './official/npy.js';
@@ -57,7 +57,7 @@ function mutatedBytes(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
 }
 
 const gen = generateSudokus({ n: 4, seed: 1 });
-const sudokuText = formatSudokuCsv(Array.from({ length: 3 }, () => ({ ...gen.next().value, source: 's', rating: 1 })));
+const sudokuText = formatSudokuCsv(Array.from({ length: 3 }, () => ({ ...(gen.next().value as GeneratedSudoku), source: 's', rating: 1 })));
 const mazes = generateMazes({ side: 5, seed: 1 });
 const mazeText = formatMazeCsv([mazes.next().value, mazes.next().value]);
 

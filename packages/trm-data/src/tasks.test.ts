@@ -8,7 +8,7 @@ import { nodeIO, writeOfficialDatasetDir } from './node/index.js';
 import type { ArrayDataset } from './dataset.js';
 import { getTask, TASKS } from './tasks.js';
 import { formatSudokuCsv } from './sudoku/csv.js';
-import { generateSudokus } from './sudoku/generate.js';
+import { generateSudokus, type GeneratedSudoku } from './sudoku/generate.js';
 import { formatMazeCsv, generateMazes } from './maze/maze.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trm-data-tasks-'));
@@ -32,7 +32,7 @@ describe('task registry', () => {
 
   it('builds from files through nodeIO: Sudoku-Extreme CSV, Maze-Hard CSV, ARC JSON, and the official layout', async () => {
     const gen = generateSudokus({ n: 9, seed: 2 });
-    const rows = Array.from({ length: 6 }, () => ({ ...gen.next().value, source: 'g', rating: 0 }));
+    const rows = Array.from({ length: 6 }, () => ({ ...(gen.next().value as GeneratedSudoku), source: 'g', rating: 0 }));
     writeFileSync(join(tmp, 'train.csv'), formatSudokuCsv(rows));
     writeFileSync(join(tmp, 'test.csv'), formatSudokuCsv(rows.slice(0, 2)));
     const s = await TASKS.sudoku.build({ seed: 3, dir: tmp, subsample: 4, augmentations: 2 }, nodeIO);

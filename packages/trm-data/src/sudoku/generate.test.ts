@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '@trm-ts/core';
 import { DataError } from '../errors.js';
 import { bruteSolutions, bruteValid } from './oracle.test-helper.js';
-import { generateSudokus, generateSudokuSet, inBand, minimizePuzzle, rateSudoku, randomFullGrid, SUDOKU_BANDS } from './generate.js';
+import { generateSudokus, generateSudokuSet, inBand, minimizePuzzle, rateSudoku, randomFullGrid, SUDOKU_BANDS, type GeneratedSudoku } from './generate.js';
 import { countClues, sudokuSpec } from './spec.js';
 import { canonicalSudokuKey } from './symmetry.js';
 
@@ -13,7 +13,7 @@ describe('sudoku generation (§7.8)', () => {
   it('emits 4×4 puzzles that are unique and minimal by brute force', () => {
     const gen = generateSudokus({ n: 4, seed: 3 });
     for (let k = 0; k < 40; k++) {
-      const g = gen.next().value;
+      const g = (gen.next().value as GeneratedSudoku);
       const sols = bruteSolutions(g.puzzle, S4);
       expect(sols).toEqual([Array.from(g.solution)]);
       // Minimal: removing any clue admits a second solution.
@@ -31,8 +31,8 @@ describe('sudoku generation (§7.8)', () => {
     const plain = generateSudokus({ n: 6, seed: 1 });
     const dense = generateSudokus({ n: 6, seed: 1, addClues: 5 });
     for (let k = 0; k < 10; k++) {
-      const a = plain.next().value;
-      const b = dense.next().value;
+      const a = (plain.next().value as GeneratedSudoku);
+      const b = (dense.next().value as GeneratedSudoku);
       expect(bruteValid(a.solution, S6)).toBe(true);
       expect(bruteSolutions(a.puzzle, S6, 2).length).toBe(1);
       expect(bruteSolutions(b.puzzle, S6, 2).length).toBe(1);
@@ -43,9 +43,9 @@ describe('sudoku generation (§7.8)', () => {
   });
 
   it('is deterministic in the seed', () => {
-    const a = generateSudokus({ n: 6, seed: 8 }).next().value;
-    const b = generateSudokus({ n: 6, seed: 8 }).next().value;
-    const c = generateSudokus({ n: 6, seed: 9 }).next().value;
+    const a = (generateSudokus({ n: 6, seed: 8 }).next().value as GeneratedSudoku);
+    const b = (generateSudokus({ n: 6, seed: 8 }).next().value as GeneratedSudoku);
+    const c = (generateSudokus({ n: 6, seed: 9 }).next().value as GeneratedSudoku);
     expect(Array.from(a.puzzle)).toEqual(Array.from(b.puzzle));
     expect(Array.from(a.puzzle)).not.toEqual(Array.from(c.puzzle));
   });
@@ -83,7 +83,7 @@ describe('sudoku generation (§7.8)', () => {
 
   it('hill-climbs 9×9 puzzles into the medium band', () => {
     const gen = generateSudokus({ n: 9, seed: 5, band: 'medium', poolSize: 20, ratingSamples: 4 });
-    const g = gen.next().value;
+    const g = (gen.next().value as GeneratedSudoku);
     expect(g.rating.meanGuesses).toBeGreaterThanOrEqual(3);
     expect(g.rating.meanGuesses).toBeLessThan(20);
     expect(bruteValid(g.solution, sudokuSpec(9))).toBe(true);

@@ -89,15 +89,24 @@ export interface SudokuGeneratorOptions {
   addClues?: number;
   /** Transforms per rating (K). Default 10. */
   ratingSamples?: number;
+  /** Emit only puzzles with at most this many clues; switches to hill climbing (which favours few clues). */
+  maxClues?: number;
   /** Hill-climbing pool size. Default 500 (9×9), 100 (smaller). */
   poolSize?: number;
+  /**
+   * Hill-climbing loss `clues − exp(guessExponent · meanLn(g + 1)) + U(0, 1)`. §7.8 (tdoku) uses 0.5, which
+   * mostly removes clues; the default here is 0.5 up to the hard band and 1 for extreme, which needs many guesses.
+   */
+  guessExponent?: number;
+  /** Ends the (otherwise endless) stream once aborted, e.g. `AbortSignal.timeout(60_000)`. */
+  signal?: AbortSignal;
 }
 
 /**
  * An endless stream of unique-solution puzzles (not deduplicated: see {@link generateSudokuSet}).
  * Without a band, or for `easy`, random minimal puzzles; for harder bands, the §7.8 hill climb.
  */
-export function* generateSudokus(options: SudokuGeneratorOptions): Generator<GeneratedSudoku, never> {
+export function* generateSudokus(options: SudokuGeneratorOptions): Generator<GeneratedSudoku, void> {
   const spec = sudokuSpec(options.n);
   const { band, addClues = 0, ratingSamples = 10 } = options;
   if (band !== undefined && !(band in SUDOKU_BANDS)) {
@@ -116,16 +125,18 @@ export function* generateSudokus(options: SudokuGeneratorOptions): Generator<Gen
     }
     return { puzzle, solution, clues: countClues(puzzle), rating: rateSudoku(puzzle, spec, rng, ratingSamples) };
   };
-  if (band === undefined || band === 'easy') {
-    for (;;) {
+  const { maxClues } = options;
+  if ((band === undefined || band === 'easy') && maxClues === undefined) {
+    while (!options.signal?.aborted) {
       const solution = randomFullGrid(spec, rng);
       const g = make(minimizePuzzle(solution, spec, rng), solution);
       if (inBand(g.rating, band)) yield g;
     }
   }
-  if (addClues > 0) throw new ConfigError(`sudoku addClues: expected 0 with band ${band} (clues are only added to random minimal puzzles), got ${addClues}.`);
-  yield* hillClimb(spec, rng, options.poolSize ?? (spec.n === 9 ? 500 : 100), ratingSamples, band);
-  throw new Error('unreachable');
+  if (addClues > 0) throw new ConfigError(`sudoku addClues: expected 0 with band ${band} or maxClues (clues are only added to random minimal puzzles), got ${addClues}.`);
+  const accept = (g: GeneratedSudoku) => inBand(g.rating, band) && (maxClues === undefined || g.clues <= maxClues);
+  const exponent = options.guessExponent ?? (band === 'extreme' ? 1 : 0.5);
+  yield* hillClimb(spec, rng, options.poolSize ?? (spec.n === 9 ? 500 : 100), ratingSamples, exponent, accept, options.signal);
 }
 
 interface PoolEntry {
@@ -140,12 +151,14 @@ function* hillClimb(
   rng: Rng,
   poolSize: number,
   ratingSamples: number,
-  band: SudokuBand,
+  guessExponent: number,
+  accept: (g: GeneratedSudoku) => boolean,
+  signal: AbortSignal | undefined,
 ): Generator<GeneratedSudoku> {
   const solver = solverFor(spec);
   const N = spec.n * spec.n;
-  // loss = clues − exp(0.5·meanLn(g+1)) + U(0,1): fewer clues and more guesses are better (§7.8, tdoku).
-  const lossOf = (puzzle: Uint8Array, geo: number) => countClues(puzzle) - Math.exp(0.5 * Math.log(geo + 1)) + rng.next();
+  // loss = clues − exp(e·meanLn(g+1)) + U(0,1): fewer clues and more guesses are better (§7.8, tdoku: e = 0.5).
+  const lossOf = (puzzle: Uint8Array, geo: number) => countClues(puzzle) - Math.exp(guessExponent * Math.log(geo + 1)) + rng.next();
   const pool: PoolEntry[] = [];
   const keys = new Set<string>();
   const rate = (puzzle: Uint8Array, solution: Uint8Array): GeneratedSudoku => ({
@@ -154,18 +167,21 @@ function* hillClimb(
     clues: countClues(puzzle),
     rating: rateSudoku(puzzle, spec, rng, ratingSamples),
   });
-  while (pool.length < poolSize) {
+  while (pool.length < poolSize && !signal?.aborted) {
     const solution = randomFullGrid(spec, rng);
     const puzzle = minimizePuzzle(solution, spec, rng);
     const key = formatSudokuString(puzzle);
     if (keys.has(key)) continue;
     const g = rate(puzzle, solution);
-    if (inBand(g.rating, band)) yield g;
+    if (accept(g)) yield g;
     keys.add(key);
     pool.push({ puzzle, solution, loss: lossOf(puzzle, g.rating.geoMeanGuesses), key });
   }
-  for (;;) {
-    const parent = pool[Math.floor(rng.next() * pool.length)]!;
+  while (!signal?.aborted) {
+    // Parent: the better of two random pool members (a tournament speeds the climb; §7.8 picks one at random).
+    const a = pool[Math.floor(rng.next() * pool.length)]!;
+    const c = pool[Math.floor(rng.next() * pool.length)]!;
+    const parent = a.loss <= c.loss ? a : c;
     const p = Uint8Array.from(parent.puzzle);
     const clues: number[] = [];
     for (let i = 0; i < N; i++) if (p[i]) clues.push(i);
@@ -185,7 +201,7 @@ function* hillClimb(
     const key = formatSudokuString(puzzle);
     if (keys.has(key)) continue;
     const g = rate(puzzle, completion);
-    if (inBand(g.rating, band)) yield g;
+    if (accept(g)) yield g;
     const loss = lossOf(puzzle, g.rating.geoMeanGuesses);
     let worst = 0;
     for (let j = 1; j < pool.length; j++) if (pool[j]!.loss > pool[worst]!.loss) worst = j;

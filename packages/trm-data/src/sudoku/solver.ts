@@ -87,10 +87,12 @@ export class SudokuSolver {
     const { cand, peers, peerCount, queue, units, full } = this;
     const n = this.spec.n;
     const nUnits = 3 * n;
+    let q = this.qlen;
+    this.qlen = 0;
     for (;;) {
       // Naked singles: a solved cell removes its digit from its peers.
-      while (this.qlen > 0) {
-        const cell = queue[--this.qlen]!;
+      while (q > 0) {
+        const cell = queue[--q]!;
         const v = cand[b + cell]!;
         const p0 = cell * peerCount;
         for (let k = 0; k < peerCount; k++) {
@@ -100,7 +102,7 @@ export class SudokuSolver {
             const r = m & ~v;
             if (r === 0) return false;
             cand[p] = r;
-            if ((r & (r - 1)) === 0) queue[this.qlen++] = p - b;
+            if ((r & (r - 1)) === 0) queue[q++] = p - b;
           }
         }
       }
@@ -110,13 +112,16 @@ export class SudokuSolver {
         const u0 = u * n;
         let once = 0;
         let twice = 0;
+        let fixed = 0;
         for (let k = 0; k < n; k++) {
           const m = cand[b + units[u0 + k]!]!;
           twice |= once & m;
           once |= m;
+          if ((m & (m - 1)) === 0) fixed |= m;
         }
         if (once !== full) return false;
-        const uniq = once & ~twice;
+        // Digits already placed in the unit are "unique" too; leave them out so solved units cost one pass.
+        const uniq = once & ~twice & ~fixed;
         if (uniq === 0) continue;
         for (let k = 0; k < n; k++) {
           const c = b + units[u0 + k]!;
@@ -125,7 +130,7 @@ export class SudokuSolver {
           if (m === 0 || m === cm) continue;
           if (m & (m - 1)) return false;
           cand[c] = m;
-          queue[this.qlen++] = c - b;
+          queue[q++] = c - b;
           found = true;
         }
       }
@@ -136,10 +141,7 @@ export class SudokuSolver {
   private search(depth: number): void {
     const { N, cand, popcount } = this;
     const b = depth * N;
-    if (!this.propagate(b)) {
-      this.qlen = 0;
-      return;
-    }
+    if (!this.propagate(b)) return;
     let best = -1;
     let bestCount = 99;
     for (let i = 0; i < N; i++) {
@@ -158,24 +160,30 @@ export class SudokuSolver {
       }
       return;
     }
-    let m = cand[b + best]!;
     const nb = b + N;
-    const digits: number[] = [];
-    while (m) {
-      const bit = m & -m;
-      digits.push(bit);
-      m ^= bit;
+    if (this.rng) {
+      const digits: number[] = [];
+      for (let m = cand[b + best]!; m; m &= m - 1) digits.push(m & -m);
+      for (const bit of this.rng.shuffle(digits)) {
+        if (this.branch(b, nb, best, bit, depth)) return;
+      }
+      return;
     }
-    if (this.rng) this.rng.shuffle(digits);
-    for (const bit of digits) {
-      this.guesses++;
-      cand.copyWithin(nb, b, b + N);
-      cand[nb + best] = bit;
-      this.queue[0] = best;
-      this.qlen = 1;
-      this.search(depth + 1);
-      if (this.solutions >= this.limit) return;
+    // Ascending value order (rating); the loop reads the parent frame, which children never touch.
+    for (let m = cand[b + best]!; m; m &= m - 1) {
+      if (this.branch(b, nb, best, m & -m, depth)) return;
     }
+  }
+
+  /** Tries one value at a branch node; true when the solution limit is reached. */
+  private branch(b: number, nb: number, cell: number, bit: number, depth: number): boolean {
+    this.guesses++;
+    this.cand.copyWithin(nb, b, nb);
+    this.cand[nb + cell] = bit;
+    this.queue[0] = cell;
+    this.qlen = 1;
+    this.search(depth + 1);
+    return this.solutions >= this.limit;
   }
 }
 
