@@ -2,16 +2,17 @@
  * `pnpm --filter @trm-ts/eval experiment A|B [--scale reduced|cpu] [--seeds 1,2] [--out DIR] [--size 4|6]`
  * Builds the sudoku splits (@trm-ts/data, §7.8, §11.4), runs Exp A or Exp B on the wasm backend and writes
  * report.md, the SVG plots and result.json to DIR (default docs/experiments/exp-a | exp-b at the repository root).
+ * `--rebuild` re-renders report.md and the plots from DIR/result.json without running anything.
  * Bundled by tsup (see package.json) because trm-core's gradient registration needs esbuild (src/gradients.ts).
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { sudokuSplits } from '@trm-ts/data';
 import { experimentAReport, experimentBReport } from './experiment-report.js';
-import { CPU_SCALE, REDUCED_SCALE, runExperimentA, runExperimentB, type ExperimentData, type ExperimentScale } from './experiments.js';
+import { CPU_SCALE, REDUCED_SCALE, runExperimentA, runExperimentB, type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentScale } from './experiments.js';
 
 /** Split sizes per scale (§11.4: 2,000 × 8 augmentations, val 256, test 1,000). */
 const SPLITS: Record<string, { train: number; val: number; test: number }> = {
@@ -31,13 +32,19 @@ async function main(): Promise<void> {
   const scale = SCALES[scaleName];
   const size = Number(arg('size') ?? 4);
   if ((which !== 'A' && which !== 'B') || !scale || (size !== 4 && size !== 6)) {
-    console.error('usage: experiment A|B [--scale reduced|cpu] [--seeds 1,2,3] [--size 4|6] [--out DIR]');
+    console.error('usage: experiment A|B [--scale reduced|cpu] [--seeds 1,2,3] [--size 4|6] [--out DIR] [--rebuild]');
     process.exit(2);
   }
   const seeds = arg('seeds')?.split(',').map(Number);
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..'); // packages/trm-eval/dist/experiment → repository root
   const out = resolve(arg('out') ?? join(root, 'docs/experiments', `exp-${which.toLowerCase()}`));
-  const command = `pnpm --filter @trm-ts/eval experiment ${process.argv.slice(2).join(' ')}`;
+  const command = `pnpm --filter @trm-ts/eval experiment ${process.argv.slice(2).filter((a) => a !== '--rebuild').join(' ')}`;
+  if (process.argv.includes('--rebuild')) {
+    // Re-renders report.md and the plots from a saved result.json (no training, no evaluation).
+    const saved = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as (ExpAResult | ExpBResult) & { command?: string };
+    await writeReport(out, saved, saved.command ?? command);
+    return;
+  }
   const info = await useWasmBackend();
   const t0 = performance.now();
   const sizes = SPLITS[scaleName]!;
@@ -53,12 +60,16 @@ async function main(): Promise<void> {
   console.log(`data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; backend ${info.backend} ${JSON.stringify(info.details)}`);
   const log = (l: string) => console.log(`[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
   const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log }) : await runExperimentB(data, { scale, seeds, log });
-  const report = result.experiment === 'A' ? await experimentAReport(result, command) : await experimentBReport(result, command);
   mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'result.json'), JSON.stringify({ command, backend: info, ...result }, null, 1));
+  await writeReport(out, result, command);
+  log(`wrote ${out}`);
+}
+
+async function writeReport(out: string, result: ExpAResult | ExpBResult, command: string): Promise<void> {
+  const report = result.experiment === 'A' ? await experimentAReport(result, command) : await experimentBReport(result, command);
   writeFileSync(join(out, 'report.md'), report.markdown);
   for (const [name, text] of Object.entries(report.files)) writeFileSync(join(out, name), text);
-  writeFileSync(join(out, 'result.json'), JSON.stringify({ backend: info, ...result }, null, 1));
-  log(`wrote ${out}`);
 }
 
 await main();

@@ -28,9 +28,9 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
     '',
     '## Protocol',
     '',
-    `- **Scale**: ${p.scale.name}${p.scale.reduced ? ' — **reduced**: smaller than ALGORITHM.md §11.4 so that it fits the shared 2-core machine (see the numbers below)' : ''}.`,
+    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? ' — smaller than ALGORITHM.md §11.4 (model, steps, split sizes, N_test) so that it fits the shared 2-core machine; `CPU_SCALE` is the §11.4 protocol' : ''}.`,
     `- **Data**: ${p.data}. Examples: train ${p.splits.train}, validation ${p.splits.val}, test ${p.splits.test}; the three splits share no puzzle up to sudoku symmetry.`,
-    `- **Model**: TRM-${m.mixer === 'mlp' ? 'MLP' : 'Att'}, D ${m.hiddenSize}, ${m.numLayers} layers, n ${m.latentSteps}, T ${m.recursions}, N_sup ${m.supervisionSteps}, puzzleEmbLen ${m.puzzleEmbLen}, ${m.lossType} CE, seqLen ${m.seqLen}, vocab ${m.vocabSize}.`,
+    `- **Model**: TRM-${m.mixer === 'mlp' ? 'MLP' : 'Att'}, D ${m.hiddenSize}, ${m.numLayers} layer${m.numLayers === 1 ? '' : 's'}, n ${m.latentSteps}, T ${m.recursions}, N_sup ${m.supervisionSteps}, puzzleEmbLen ${m.puzzleEmbLen}, ${m.lossType} CE, seqLen ${m.seqLen}, vocab ${m.vocabSize}.`,
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
     `- **Seeds**: ${p.seeds.join(', ')} (the seed drives init, data order and all draws; evaluation draws use fixed offsets of it).`,
   ].join('\n');
@@ -74,6 +74,10 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
   line(`Single read-out at s = ${trainN}`, at(rand, 'single', 1, trainN), at(stat, 'single', 1, trainN), 'random init', 'static init');
   line(`Depth, static init`, at(stat, 'single', 1, sMax), at(stat, 'single', 1, trainN), `s = ${sMax}`, `s = ${trainN}`);
   line(`Depth, random init (single)`, at(rand, 'single', 1, sMax), at(rand, 'single', 1, trainN), `s = ${sMax}`, `s = ${trainN}`);
+  const perSeedGain = res.runs.filter((r) => r.init === 'random').map((r) => (at(r.test.sweep, 'confidence', kMax, trainN) ?? NaN) - (at(r.test.sweep, 'single', kMax, trainN) ?? NaN));
+  findings.push(`- Per seed, confidence − single at s = ${trainN}, k = ${kMax}: ${perSeedGain.map(pts).join(', ')}.`);
+  const bestRandom = Math.max(...(['single', 'confidence', 'cellMode', 'puzzleMode'] as const).flatMap((r) => rand.ks.map((k) => at(rand, r, k, trainN) ?? -1)));
+  line(`Best random-init read-out (any k) at s = ${trainN} vs the static model`, bestRandom, at(stat, 'single', 1, trainN), 'best of k', 'static single');
   findings.push(
     `- Seed-to-seed standard deviation of the random-init single read-out at s = ${trainN}: ${(100 * noise).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`,
   );
@@ -97,7 +101,7 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     '',
     `![solved vs N_sup](exp-a-solved.svg)`,
     '',
-    `Solved (exact accuracy, %), **random init**, ${rand.rows[0]} test puzzles:`,
+    `Solved (exact accuracy, %), **random init**, ${rand.rows[0]! / p.seeds.length} test puzzles per seed:`,
     '',
     sweepTable(rand, { metric: 'solved' }),
     `Solved (%), **static init** (k = 1; every read-out equals single):`,
