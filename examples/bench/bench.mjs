@@ -51,7 +51,7 @@ async function runOne(name) {
   let latents = net.initialLatents(B);
 
   const trainStep = async () => {
-    const g = gradStep(net, batch, latents, { lossScale: 1 / B, microBatch: micro });
+    const g = await gradStep(net, batch, latents, { lossScale: 1 / B, microBatch: micro });
     opt_.apply(Object.fromEntries(g.grads), 1e-4);
     await g.y.data(); // wait for the device
     await net.v('lm_head.weight').data();

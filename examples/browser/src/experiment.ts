@@ -65,7 +65,7 @@ export async function runExperiment(opts: ExperimentOptions = {}): Promise<Exper
     // gradient registrations did not reach the bundle, and returns zeros when the tape lost the parameters.
     const bt = batchTensors(net, new CopyRows(B, seed).next().value as TaskBatch);
     const latents = net.initialLatents(B);
-    const g = gradStep(net, bt, latents);
+    const g = await gradStep(net, bt, latents);
     const gradientNorms: Record<string, number> = {};
     for (const [key, grad] of g.grads) {
       const sq = tf.tidy(() => tf.sum(tf.square(grad)));

@@ -53,3 +53,4 @@ export const wasmBackend: BackendAdapter<WasmBackendOptions> = {
 export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInfo> {
   return wasmBackend.setup(options);
 }
+export * from './threads.js';

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { useWebGpuBackend } from '@trm-ts/backend-webgpu';
 import { activateBackend, disposeGradStep, evalStep, gradStep, Rng, TrmNetwork, type BackendInfo, type TrmConfig } from '@trm-ts/core';
-import { useWasmThreadsBackend } from '../../trm-backend-wasm/src/threads.js';
+import { useWasmThreadsBackend } from '@trm-ts/backend-wasm';
 
 /** A 6×6-Sudoku-sized TRM-MLP (ALGORITHM §11.4): D 128, 2 layers, n 4, T 2, batch 16. */
 const MODEL: Partial<TrmConfig> = {
@@ -103,7 +103,7 @@ async function measure(spec: string, seconds: number): Promise<Result> {
   try {
     gradMs = await time(async () => {
       const init = net.initialLatents(BATCH);
-      const g = gradStep(net, batch, init, { lossScale: 1 / BATCH });
+      const g = await gradStep(net, batch, init, { lossScale: 1 / BATCH });
       disposeGradStep(g);
       tf.dispose([init.y, init.z]);
     }, seconds);

@@ -89,7 +89,7 @@ export async function parityFirstCallAndGradients(dir: string, phase: 'call1' | 
       const frac = agreement(got[0] as Float32Array, net.config.vocabSize, io.get('all_steps_preds')!.subarray(0, B * L));
       checks.push({ name: 'preds_agree[call 1]', worst: frac, maxAbs: 1 - frac, pass: frac >= tol.preds_agree });
     } else {
-      const g = gradStep(net, batch, init, { lossScale: 1 / B });
+      const g = await gradStep(net, batch, init, { lossScale: 1 / B });
       const refLoss = io.get('train_loss')![0]!;
       const rel = Math.abs(g.loss - refLoss) / Math.abs(refLoss);
       checks.push({ name: 'train_loss', worst: rel / tol.train_loss_rel, maxAbs: rel, pass: rel <= tol.train_loss_rel });
@@ -172,7 +172,7 @@ export async function trainingRun(steps = 8): Promise<TrainingRun> {
   try {
     for (let step = 0; step < steps; step++) {
       const init = net.initialLatents(8);
-      const g = gradStep(net, batch, init, { lossScale: 1 / 8 });
+      const g = await gradStep(net, batch, init, { lossScale: 1 / 8 });
       losses.push(g.loss);
       optimizer.applyGradients([...g.grads].map(([key, tensor]) => ({ name: keyOf.get(key)!, tensor })));
       disposeGradStep(g);

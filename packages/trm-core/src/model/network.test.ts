@@ -58,12 +58,12 @@ describe('network, recursion, supervision step (no leaks)', () => {
       expect(o.logits.shape).toEqual([3, 6, 5]);
       expect(o.y.shape).toEqual([3, net.seqLenInternal, 16]);
       expect(Array.from(await o.qHalt.data())).toEqual([-5, -5, -5]);
-      const g = gradStep(net, b, lat, { lossScale: 1 / 3, microBatch: 2 });
+      const g = await gradStep(net, b, lat, { lossScale: 1 / 3, microBatch: 2 });
       expect(Number.isFinite(g.loss)).toBe(true);
       expect([...g.grads.keys()].sort()).toEqual(net.specs.filter((s) => s.kind === 'param').map((s) => s.key).sort());
       expect(g.puzzleRowGrad!.shape).toEqual([3, 16]);
       // Micro-batches give the full batch's gradient.
-      const full = gradStep(net, b, lat, { lossScale: 1 / 3 });
+      const full = await gradStep(net, b, lat, { lossScale: 1 / 3 });
       for (const [k, t] of full.grads) {
         const a = await t.data();
         const m = await g.grads.get(k)!.data();

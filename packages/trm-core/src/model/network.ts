@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { internalLength, prefixLength, resolveTrmConfig, swigluWidth, type TrmConfig } from '../config.js';
 import { ShapeError } from '../errors.js';
 import { Rng } from '../random.js';
-import { applyRope, linear, mm, rmsNorm, ropeTables, swapLast, swiglu } from './ops.js';
+import { applyRope, linear, mm, rmsNorm, ropeTables, splitGateUp, swapLast, swiglu, type SwigluWeights } from './ops.js';
 
 /** How a tensor is stored and initialised. */
 export interface ParamSpec {
@@ -69,6 +69,18 @@ export function paramSpecs(c: TrmConfig): ParamSpec[] {
 
 function internalShape(s: ParamSpec): number[] {
   return s.transposed ? [s.officialShape[1]!, s.officialShape[0]!] : s.officialShape;
+}
+
+/** Per-layer weights as f consumes them (see TrmNetwork.weights). */
+export interface LayerWeights {
+  tokenMlp: SwigluWeights | null;
+  /** Attention projections, qkv split by rows of the official [3D, D] weight (q, k, v; ALGORITHM §2.3). */
+  attn: { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; o: tf.Tensor } | null;
+  mlp: SwigluWeights;
+}
+
+export interface NetworkWeights {
+  layers: LayerWeights[];
 }
 
 export interface TrmNetworkOptions {
@@ -158,47 +170,106 @@ export class TrmNetwork {
     return tf.mul(e, tf.scalar(Math.sqrt(D)));
   }
 
-  /** The shared network f(h, inj) = blocks(h + inj) (ALGORITHM §2.6). */
-  f(h: tf.Tensor, inj: tf.Tensor): tf.Tensor {
+  /**
+   * The block weights in the form f consumes (fused SwiGLU weights split). Create it once per supervision
+   * step, in the scope that owns the step's tensors (inside the gradient tape for the taped recursion), and
+   * pass it to every application of f.
+   */
+  weights(): NetworkWeights {
+    const layers: LayerWeights[] = [];
+    for (let i = 0; i < this.config.numLayers; i++) {
+      const pre = `L_level.layers.${i}.`;
+      let attn: LayerWeights['attn'] = null;
+      if (this.config.mixer === 'attention') {
+        const qkv = this.v(`${pre}self_attn.qkv_proj.weight`); // [D, 3D] (internal [in, out])
+        const D = this.config.hiddenSize;
+        const part = (j: number) => tf.slice(qkv, [0, j * D], [D, D]);
+        attn = { q: part(0), k: part(1), v: part(2), o: this.v(`${pre}self_attn.o_proj.weight`) };
+      }
+      layers.push({
+        tokenMlp: this.config.mixer === 'mlp' ? splitGateUp(this.v(`${pre}mlp_t.gate_up_proj.weight`), this.v(`${pre}mlp_t.down_proj.weight`)) : null,
+        attn,
+        mlp: splitGateUp(this.v(`${pre}mlp.gate_up_proj.weight`), this.v(`${pre}mlp.down_proj.weight`)),
+      });
+    }
+    return { layers };
+  }
+
+  /** The shared network f(h, inj) = blocks(h + inj) (ALGORITHM §2.6); `w` from weights(). */
+  f(h: tf.Tensor, inj: tf.Tensor, w: NetworkWeights): tf.Tensor {
     let x = tf.add(h, inj);
-    for (let i = 0; i < this.config.numLayers; i++) x = this.block(i, x);
+    for (let i = 0; i < this.config.numLayers; i++) x = this.block(i, x, w.layers[i]!);
     return x;
   }
 
-  private block(i: number, h: tf.Tensor): tf.Tensor {
-    const c = this.config;
-    const pre = `L_level.layers.${i}.`;
-    if (c.mixer === 'mlp') {
-      // Token mixing over the sequence axis; residual and norm run on the transposed tensor (ALGORITHM §12.2).
-      const t = tf.transpose(h, [0, 2, 1]); // [B, D, P]
-      const mixed = swiglu(t, this.v(`${pre}mlp_t.gate_up_proj.weight`), this.v(`${pre}mlp_t.down_proj.weight`));
-      h = tf.transpose(rmsNorm(tf.add(t, mixed), c.rmsNormEps), [0, 2, 1]); // [B, P, D]
-    } else {
-      h = rmsNorm(tf.add(h, this.attention(i, h)), c.rmsNormEps);
-    }
-    return rmsNorm(tf.add(h, swiglu(h, this.v(`${pre}mlp.gate_up_proj.weight`), this.v(`${pre}mlp.down_proj.weight`))), c.rmsNormEps);
+  /** A RecursionNet (the shape recursion.ts needs) bound to one set of step weights. */
+  bind(w: NetworkWeights): { f(h: tf.Tensor, inj: tf.Tensor): tf.Tensor } {
+    return { f: (h, inj) => this.f(h, inj, w) };
   }
 
-  /** Non-causal multi-head self-attention with optional RoPE (ALGORITHM §2.3). */
-  private attention(i: number, h: tf.Tensor): tf.Tensor {
+  /**
+   * Like bind(), but every application of f is one rematerialised op: its forward keeps only its inputs
+   * (h, injection, weights) on the tape, and its gradient recomputes f under a local tape. Memory of the
+   * backward pass is then one application of f (+ the inputs of each) instead of n + 1 applications'
+   * activations, for one extra forward of the taped recursion. Gradients are the same computation.
+   */
+  bindRematerialized(w: NetworkWeights): { f(h: tf.Tensor, inj: tf.Tensor): tf.Tensor } {
+    const flat = flattenWeights(w);
+    const rebuild = (ts: tf.Tensor[]) => unflattenWeights(w, ts);
+    const op = tf.customGrad(((...args: unknown[]) => {
+      const save = args[args.length - 1] as tf.GradSaveFunc;
+      const inputs = args.slice(0, -1) as tf.Tensor[];
+      save(inputs);
+      const [h, inj, ...ws] = inputs as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+      return {
+        value: this.f(h, inj, rebuild(ws)),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          // A gradient computed inside the outer backward pass: tfjs-core 4.22 replaces and then clears the
+          // engine's active tape when a top-level tf.grads ends, which the outer backward still needs for its
+          // own clean-up. Restore it (the peer dependency is pinned to 4.22.0).
+          const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+          const outer = state.activeTape;
+          try {
+            return tf.grads((...xs: tf.Tensor[]) => this.f(xs[0]!, xs[1]!, rebuild(xs.slice(2))))(saved, dy);
+          } finally {
+            state.activeTape = outer;
+          }
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
+    return { f: (h, inj) => op(h, inj, ...flat) };
+  }
+
+  private block(i: number, h: tf.Tensor, w: LayerWeights): tf.Tensor {
     const c = this.config;
+    if (w.tokenMlp) {
+      // Token mixing over the sequence axis; residual and norm run on the transposed tensor (ALGORITHM §12.2).
+      const t = tf.transpose(h, [0, 2, 1]); // [B, D, P]
+      h = tf.transpose(rmsNorm(tf.add(t, swiglu(t, w.tokenMlp)), c.rmsNormEps), [0, 2, 1]); // [B, P, D]
+    } else {
+      h = rmsNorm(tf.add(h, this.attention(h, w.attn!)), c.rmsNormEps);
+    }
+    return rmsNorm(tf.add(h, swiglu(h, w.mlp)), c.rmsNormEps);
+  }
+
+  /** Non-causal multi-head self-attention with optional RoPE (ALGORITHM §2.3); every tensor has rank ≤ 4. */
+  private attention(h: tf.Tensor, w: NonNullable<LayerWeights['attn']>): tf.Tensor {
     const [B, P, D] = h.shape as [number, number, number];
-    const H = c.numHeads;
+    const H = this.config.numHeads;
     const hd = D / H;
-    const qkv = tf.reshape(linear(h, this.v(`L_level.layers.${i}.self_attn.qkv_proj.weight`)), [B, P, 3, H, hd]);
-    const heads = tf.transpose(qkv, [2, 0, 3, 1, 4]); // [3, B, H, P, hd]
-    const part = (j: number) => tf.reshape(tf.slice(heads, [j, 0, 0, 0, 0], [1, -1, -1, -1, -1]), [B, H, P, hd]);
-    let q = part(0);
-    let k = part(1);
-    const v = part(2);
+    // [B, P, D] → [B, H, P, hd]: channel index = head·hd + d (head-major, as the official view)
+    const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, P, H, hd]), [0, 2, 1, 3]);
+    let q = heads(linear(h, w.q));
+    let k = heads(linear(h, w.k));
+    const v = heads(linear(h, w.v));
     if (this.rope) {
       q = applyRope(q, this.rope.cos, this.rope.sin);
       k = applyRope(k, this.rope.cos, this.rope.sin);
     }
     const scores = tf.mul(mm(q, swapLast(k)), tf.scalar(1 / Math.sqrt(hd))); // [B, H, P, P]
     const attn = mm(tf.softmax(scores), v); // [B, H, P, hd]
-    const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B, P, D]); // head-major channels
-    return linear(merged, this.v(`L_level.layers.${i}.self_attn.o_proj.weight`));
+    const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B, P, D]);
+    return linear(merged, w.o);
   }
 
   /** lm_head on the cell positions and q_head on slot 0 (ALGORITHM §2.6). */
@@ -233,3 +304,24 @@ export class TrmNetwork {
 }
 
 let nextId = 0;
+
+function flattenWeights(w: NetworkWeights): tf.Tensor[] {
+  return w.layers.flatMap((l) => [
+    ...(l.tokenMlp ? [l.tokenMlp.gate, l.tokenMlp.up, l.tokenMlp.down] : []),
+    ...(l.attn ? [l.attn.q, l.attn.k, l.attn.v, l.attn.o] : []),
+    l.mlp.gate, l.mlp.up, l.mlp.down,
+  ]);
+}
+
+/** The inverse of flattenWeights, with `shape` giving the layout. */
+function unflattenWeights(shape: NetworkWeights, ts: tf.Tensor[]): NetworkWeights {
+  let i = 0;
+  const next = () => ts[i++]!;
+  return {
+    layers: shape.layers.map((l) => ({
+      tokenMlp: l.tokenMlp ? { gate: next(), up: next(), down: next() } : null,
+      attn: l.attn ? { q: next(), k: next(), v: next(), o: next() } : null,
+      mlp: { gate: next(), up: next(), down: next() },
+    })),
+  };
+}

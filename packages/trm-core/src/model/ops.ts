@@ -29,7 +29,8 @@ const mmGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc
 
 /** Whether a gradient tape is recording (tfjs-core 4.22 engine state; the peer dependency is pinned). */
 function taping(): boolean {
-  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number } }).state;
+  return state.gradientDepth > 0 && state.kernelDepth === 0;
 }
 
 /**
@@ -57,17 +58,30 @@ export function rmsNorm(h: tf.Tensor, eps: number): tf.Tensor {
   return tf.mul(h, tf.rsqrt(tf.add(ms, tf.scalar(eps))));
 }
 
-/**
- * SwiGLU: (silu(gate) ⊙ up)·down with gate_up fused, first half = gate (ALGORITHM §2.1). The fused weight
- * [in, 2I] is split by columns (cheap: weights are small) rather than the [N, 2I] activation (tfjs-wasm's Slice
- * along the last axis of a large tensor costs as much as the matmul).
- */
-export function swiglu(x: tf.Tensor, gateUp: tf.Tensor, down: tf.Tensor): tf.Tensor {
+/** A SwiGLU's weights with the fused gate_up [in, 2I] already split by columns (first half = gate). */
+export interface SwigluWeights {
+  gate: tf.Tensor; // [in, I]
+  up: tf.Tensor; // [in, I]
+  down: tf.Tensor; // [I, out]
+}
+
+/** Splits a fused gate_up weight [in, 2I] into gate and up (ALGORITHM §2.1: the first half is the gate). */
+export function splitGateUp(gateUp: tf.Tensor, down: tf.Tensor): SwigluWeights {
   const [inDim, twoI] = gateUp.shape as [number, number];
   const inter = twoI / 2;
-  const gate = linear(x, tf.slice(gateUp, [0, 0], [inDim, inter])); // [..., I]
-  const up = linear(x, tf.slice(gateUp, [0, inter], [inDim, inter])); // [..., I]
-  return linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), down);
+  return { gate: tf.slice(gateUp, [0, 0], [inDim, inter]), up: tf.slice(gateUp, [0, inter], [inDim, inter]), down };
+}
+
+/**
+ * SwiGLU: (silu(x·W_gate) ⊙ x·W_up)·W_down. The weights are split once per supervision step (see
+ * TrmNetwork.weights) rather than slicing the [N, 2I] activation: tfjs-wasm's Slice along the last axis of a
+ * large tensor costs as much as the matmul, and a weight tensor reused across the n + 1 applications of f lets
+ * the backend reuse its packed matmul operator.
+ */
+export function swiglu(x: tf.Tensor, w: SwigluWeights): tf.Tensor {
+  const gate = linear(x, w.gate); // [..., I]
+  const up = linear(x, w.up); // [..., I]
+  return linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), w.down);
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import { lossHead, IGNORE_LABEL } from './loss.js';
-import type { TrmNetwork } from './network.js';
+import type { NetworkWeights, TrmNetwork } from './network.js';
 import { latentRecursion, recurseWithoutGradient, type Latents } from './recursion.js';
 import { withoutGradient } from './ops.js';
 
@@ -77,9 +77,9 @@ export interface StepOutput extends Latents {
 export function evalStep(net: TrmNetwork, batch: BatchTensors, latents: Latents, counts: RecursionCounts = {}): StepOutput {
   const n = counts.latentSteps ?? net.config.latentSteps;
   const T = counts.recursions ?? net.config.recursions;
-  const x = tf.tidy(() => net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds)));
-  const out = recurseWithoutGradient(net, x, latents, n, T);
-  x.dispose();
+  const [x, w] = embedAndWeights(net, batch);
+  const out = recurseWithoutGradient(net.bind(w), x, latents, n, T);
+  tf.dispose([x, ...weightTensors(w)]);
   const heads = tf.tidy(() => net.heads(out.y));
   return { ...out, ...heads };
 }
@@ -95,6 +95,8 @@ export interface GradStepOptions extends RecursionCounts {
   rowWeights?: Float32Array;
   /** Rows per forward/backward pass; gradients of the micro-batches are summed (exactly the full batch's). */
   microBatch?: number;
+  /** Recompute each taped application of f in the backward pass (default true; memory ∝ one application). */
+  rematerialize?: boolean;
   /** Targets per row [B] replacing the batch labels (DIS milestone targets). */
   labelsOverride?: tf.Tensor;
 }
@@ -114,6 +116,16 @@ export interface GradStepOutput extends StepOutput {
   loss: number;
 }
 
+/** x and the step weights, created outside any tape (freed by the caller with weightTensors). */
+function embedAndWeights(net: TrmNetwork, batch: BatchTensors): [tf.Tensor, NetworkWeights] {
+  return tf.tidy(() => [net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds)), net.weights()] as unknown as tf.TensorContainer) as unknown as [tf.Tensor, NetworkWeights];
+}
+
+/** The tensors a NetworkWeights created (not the variables it refers to). */
+function weightTensors(w: NetworkWeights): tf.Tensor[] {
+  return w.layers.flatMap((l) => [...(l.tokenMlp ? [l.tokenMlp.gate, l.tokenMlp.up] : []), ...(l.attn ? [l.attn.q, l.attn.k, l.attn.v] : []), l.mlp.gate, l.mlp.up]);
+}
+
 function sliceRows(t: tf.Tensor, start: number, size: number): tf.Tensor {
   const begin = t.shape.map((_, i) => (i === 0 ? start : 0));
   const sz = t.shape.map((d, i) => (i === 0 ? size : d!));
@@ -124,7 +136,7 @@ function sliceRows(t: tf.Tensor, start: number, size: number): tf.Tensor {
  * One supervision step in training mode (ALGORITHM §3.2): returns the new (detached) latents, outputs,
  * loss parts and gradients. Nothing is applied to the weights here; optimizers do that.
  */
-export function gradStep(net: TrmNetwork, batch: BatchTensors, latents: Latents, opts: GradStepOptions = {}): GradStepOutput {
+export async function gradStep(net: TrmNetwork, batch: BatchTensors, latents: Latents, opts: GradStepOptions = {}): Promise<GradStepOutput> {
   const B = batch.inputs.shape[0]!;
   const mb = Math.max(1, Math.min(opts.microBatch ?? B, B));
   if (mb === B) return gradStepWhole(net, batch, latents, opts);
@@ -140,7 +152,7 @@ export function gradStep(net: TrmNetwork, batch: BatchTensors, latents: Latents,
       override: opts.labelsOverride ? sliceRows(opts.labelsOverride, start, size) : undefined,
     }));
     parts.push(
-      gradStepWhole(net, sub, { y: sub.y, z: sub.z }, {
+      await gradStepWhole(net, sub, { y: sub.y, z: sub.z }, {
         ...opts,
         rowWeights: opts.rowWeights?.subarray(start, start + size),
         labelsOverride: sub.override,
@@ -170,7 +182,7 @@ export function disposeGradStep(o: GradStepOutput): void {
   tf.dispose([o.y, o.z, o.logits, o.qHalt, o.qContinue, o.correct, ...o.grads.values(), ...(o.puzzleRowGrad ? [o.puzzleRowGrad] : [])]);
 }
 
-function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Latents, opts: GradStepOptions): GradStepOutput {
+async function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Latents, opts: GradStepOptions): Promise<GradStepOutput> {
   const c = net.config;
   const n = opts.latentSteps ?? c.latentSteps;
   const T = opts.recursions ?? c.recursions;
@@ -179,9 +191,9 @@ function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Latents, o
   const scale = opts.lossScale ?? 1;
 
   // [no gradient] a latent recursions from the incoming (constant) latents.
-  const x0 = tf.tidy(() => net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds)));
-  const warm = recurseWithoutGradient(net, x0, latents, n, a);
-  x0.dispose();
+  const [x0, w0] = embedAndWeights(net, batch);
+  const warm = recurseWithoutGradient(net.bind(w0), x0, latents, n, a);
+  tf.dispose([x0, ...weightTensors(w0)]);
 
   // The puzzle rows of this batch as a temporary variable: SignSGD needs their gradient (ALGORITHM §3.2, §5.4).
   const rowsInit = net.puzzleRows(batch.puzzleIds);
@@ -195,9 +207,11 @@ function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Latents, o
   const { value, grads } = tf.variableGrads(() => {
     // [gradient] x is recomputed inside the tape so that the embeddings get gradients (ALGORITHM §12.7).
     const x = net.embed(batch.inputs, rows);
+    // Weights split inside the tape so the fused variables get their gradients.
+    const f = opts.rematerialize === false ? net.bind(net.weights()) : net.bindRematerialized(net.weights());
     let y = warm.y;
     let z = warm.z;
-    for (let t = 0; t < k; t++) ({ y, z } = latentRecursion(net, x, y, z, n));
+    for (let t = 0; t < k; t++) ({ y, z } = latentRecursion(f, x, y, z, n));
     const heads = net.heads(y);
     let qContinueTarget: tf.Tensor | undefined;
     if (c.qContinue) qContinueTarget = continueTarget(net, batch, y, z, n, T);
@@ -224,7 +238,8 @@ function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Latents, o
     byKey.set(keys[i]!, g ?? tf.zerosLike(p));
   });
   const puzzleRowGrad = rows ? (grads[rows.name] ?? tf.zerosLike(rows)) : null;
-  const [lm, qh, qc, loss] = [kept.lm.dataSync()[0]!, kept.qh.dataSync()[0]!, kept.qc.dataSync()[0]!, value.dataSync()[0]!];
+  // Read asynchronously: WebGPU in Node cannot read synchronously.
+  const [lm, qh, qc, loss] = (await Promise.all([kept.lm.data(), kept.qh.data(), kept.qc.data(), value.data()])).map((d) => d[0]!) as [number, number, number, number];
   tf.dispose([warm.y, warm.z, value, kept.lm, kept.qh, kept.qc, ...(rows ? [rows] : []), ...(rowWeights ? [rowWeights] : [])]);
   return {
     y: kept.y, z: kept.z, logits: kept.logits, qHalt: kept.qHalt, qContinue: kept.qContinue, correct: kept.correct,
@@ -239,7 +254,7 @@ function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Latents, o
 function continueTarget(net: TrmNetwork, batch: BatchTensors, y: tf.Tensor, z: tf.Tensor, n: number, T: number): tf.Tensor {
   return withoutGradient((yy, zz) => {
     const x = net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds));
-    const next = recurseWithoutGradient(net, x, { y: yy!, z: zz! }, n, T);
+    const next = recurseWithoutGradient(net.bind(net.weights()), x, { y: yy!, z: zz! }, n, T);
     const h = net.heads(next.y);
     return tf.sigmoid(tf.maximum(h.qHalt, h.qContinue));
   }, y, z);

@@ -203,7 +203,7 @@ export async function runParity(files: FixtureFiles): Promise<ParityReport> {
     }
 
     // 4. Training call from the initial carry: loss / B and every gradient.
-    const g = gradStep(net, batch, init, { lossScale: 1 / B });
+    const g = await gradStep(net, batch, init, { lossScale: 1 / B });
     const refLoss = io.get('train_loss').data[0]!;
     const rel = Math.abs(g.loss - refLoss) / Math.abs(refLoss);
     checks.push({ name: 'train_loss', worst: rel / tol.train_loss_rel, maxAbs: rel, pass: rel <= tol.train_loss_rel });

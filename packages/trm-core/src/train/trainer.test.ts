@@ -76,7 +76,7 @@ describe('Trainer', () => {
     const bt = batchTensors(net, b);
     let lat = net.initialLatents(4);
     for (const step of [1, 2]) {
-      const g = gradStep(net, bt, lat, { lossScale: 1 / 4 });
+      const g = await gradStep(net, bt, lat, { lossScale: 1 / 4 });
       adam.apply(Object.fromEntries(g.grads), learningRate(step, { baseLr: 1e-2, warmupSteps: 2, totalSteps: 1000, minRatio: 1 }));
       ema.update();
       tf.dispose([lat.y, lat.z]);

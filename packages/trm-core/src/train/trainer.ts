@@ -189,7 +189,7 @@ export class Trainer {
 
     const batch = batchTensors(this.network, { batchSize: B, seqLen: L, inputs: carry.inputs, labels: carry.labels, puzzleIds: carry.puzzleIds });
     const labelsOverride = carry.milestones ? this.milestoneTargets() : undefined;
-    const g = gradStep(this.network, batch, { y: this.y!, z: this.z! }, {
+    const g = await gradStep(this.network, batch, { y: this.y!, z: this.z! }, {
       latentSteps: depth.latentSteps, recursions: depth.recursions, noGradRecursions: noGrad, gradRecursions: withGrad,
       lossScale, rowWeights: weights, microBatch: c.microBatch, labelsOverride,
     });
