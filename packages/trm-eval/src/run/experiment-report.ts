@@ -17,6 +17,7 @@ export interface ExperimentReport {
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)} pts`;
+const signed = (v: number, digits = 3) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
@@ -180,16 +181,17 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     }),
   );
   const solved = res.runs.map((r) => r.solved);
+  const r = (f: (x: (typeof res.runs)[number]) => number | undefined) => signed(pearson(res.runs.map((x) => f(x) ?? NaN), solved));
   const findings = [
-    `- Pearson correlation over the ${res.runs.length} trained models between solved and AA_pred: ${f3(pearson(res.runs.map((r) => r.alignment.aaPred ?? NaN), solved))}; AA_z: ${f3(pearson(res.runs.map((r) => r.alignment.aaZ ?? NaN), solved))}; AA_y: ${f3(pearson(res.runs.map((r) => r.alignment.aaY ?? NaN), solved))}.`,
+    `- Pearson correlation over the ${res.runs.length} trained models between solved and AA_pred: ${r((x) => x.alignment.aaPred)}; AA_z: ${r((x) => x.alignment.aaZ)}; AA_y: ${r((x) => x.alignment.aaY)}.`,
     `- Mean AA_z ${f3(mean(res.runs.map((r) => r.alignment.aaZ ?? NaN)))} vs mean AA_y ${f3(mean(res.runs.map((r) => r.alignment.aaY ?? NaN)))}.`,
   ];
   const base = byVariant.find((b) => b.v.name === 'baseline');
   const rnd = byVariant.find((b) => b.v.name === 'random init');
-  if (base && rnd) findings.push(`- Random init vs baseline (static): solved ${pts(rnd.solved - base.solved)}, AA_pred ${(rnd.aaPred - base.aaPred).toFixed(3)}.`);
+  if (base && rnd) findings.push(`- Random init vs baseline (static): solved ${pts(rnd.solved - base.solved)}, AA_pred ${signed(rnd.aaPred - base.aaPred)}, AA_z ${signed(rnd.aaZ - base.aaZ)}.`);
   if (rnd) {
     for (const b of byVariant.filter((x) => x.v.randomize && Object.values(x.v.randomize).some((w) => w))) {
-      findings.push(`- ${b.v.name} vs random init: solved ${pts(b.solved - rnd.solved)}, AA_pred ${(b.aaPred - rnd.aaPred).toFixed(3)}.`);
+      findings.push(`- ${b.v.name} vs random init: solved ${pts(b.solved - rnd.solved)}, AA_pred ${signed(b.aaPred - rnd.aaPred)}, AA_z ${signed(b.aaZ - rnd.aaZ)}.`);
     }
   }
   findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`);

@@ -69,12 +69,15 @@ describe('trajectory', () => {
 
   it('keeps the tensor count constant over the steps (memory bounded by the batch) and frees everything after a break', async () => {
     const counts: number[] = [];
+    const bytes: number[] = [];
     for await (const st of trajectory(net, randomBatch(3, 4), { steps: 12, runs: 3, init: 'random', latents: 'all' })) {
       counts.push(tf.memory().numTensors);
+      bytes.push(tf.memory().numBytes);
       if (st.step === 9) break;
     }
     expect(counts.length).toBe(9);
     expect(new Set(counts).size).toBe(1);
+    expect(new Set(bytes).size).toBe(1);
   });
 
   it('downloads predictions only at recorded steps and latents only when asked', async () => {
