@@ -91,6 +91,11 @@ export interface ArrayDatasetSpec {
   /** Default: max identifier + 1 (at least 1). */
   numPuzzleIdentifiers?: number;
   identifiers?: readonly string[];
+  /**
+   * Check every token and the CSR arrays (default true). Builders whose output is valid by construction pass
+   * false to skip an O(tokens) scan; the shape checks always run.
+   */
+  validate?: boolean;
 }
 
 /** A dataset held in typed arrays (the in-memory form of the official layout). Validated on construction. */
@@ -126,7 +131,7 @@ export class ArrayDataset implements TaskDataset {
     for (const id of this.puzzleIdentifiers) maxId = Math.max(maxId, id);
     this.numPuzzleIdentifiers = spec.numPuzzleIdentifiers ?? maxId + 1;
     if (spec.identifiers) this.identifiers = spec.identifiers;
-    this.validate();
+    this.validate(spec.validate ?? true);
   }
 
   get numExamples(): number {
@@ -155,10 +160,10 @@ export class ArrayDataset implements TaskDataset {
     return new BatchIterator(this, options);
   }
 
-  private validate(): void {
+  private validate(tokens: boolean): void {
     const { name, vocabSize, inputs, labels, numPuzzleIdentifiers } = this;
     const n = this.numExamples;
-    for (let k = 0; k < inputs.length; k++) {
+    for (let k = 0; tokens && k < inputs.length; k++) {
       const v = inputs[k]!;
       if (!(v >= 0 && v < vocabSize)) {
         throw new DataError(`dataset ${name}: input token ${v} at example ${Math.floor(k / this.seqLen)}, position ${k % this.seqLen}: expected a token in [0, ${vocabSize}). Check the encoding or vocabSize.`);

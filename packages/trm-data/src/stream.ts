@@ -10,8 +10,11 @@ import { BLANK_PUZZLE_ID, IGNORE_LABEL, type DatasetInfo, type Example, type Tas
 import { DataError } from './errors.js';
 
 export interface ExampleSource extends DatasetInfo {
-  /** Starts a fresh pass over the examples, in a fixed order (called once per epoch and on resume). */
-  open(): AsyncIterable<Example>;
+  /**
+   * Starts a fresh pass over the examples, in a fixed order (called once per epoch and on resume). Yielding
+   * arrays of examples (e.g. one per file chunk) saves an await per example.
+   */
+  open(): AsyncIterable<Example | readonly Example[]>;
 }
 
 export interface StreamOptions {
@@ -57,7 +60,9 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
   private readonly last: LastBatch;
   private readonly seed: number | null;
   private readonly rng: Rng | null;
-  private it: AsyncIterator<Example> | null = null;
+  private it: AsyncIterator<Example | readonly Example[]> | null = null;
+  private pending: readonly Example[] = [];
+  private pendingAt = 0;
   private epochIndex = 0;
   private consumed = 0;
   private sourceDone = false;
@@ -172,6 +177,8 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
   private async close(): Promise<void> {
     const it = this.it;
     this.it = null;
+    this.pending = [];
+    this.pendingAt = 0;
     this.consumed = 0;
     this.sourceDone = false;
     this.buffer = [];
@@ -179,16 +186,21 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
   }
 
   private async read(): Promise<Example | null> {
-    if (this.sourceDone) return null;
-    if (!this.it) this.it = this.source.open()[Symbol.asyncIterator]();
-    const r = await this.it.next();
-    if (r.done) {
-      this.sourceDone = true;
-      return null;
+    while (this.pendingAt >= this.pending.length) {
+      if (this.sourceDone) return null;
+      if (!this.it) this.it = this.source.open()[Symbol.asyncIterator]();
+      const r = await this.it.next();
+      if (r.done) {
+        this.sourceDone = true;
+        return null;
+      }
+      this.pending = Array.isArray(r.value) ? (r.value as readonly Example[]) : [r.value as Example];
+      this.pendingAt = 0;
     }
-    this.checkExample(r.value, this.consumed);
+    const ex = this.pending[this.pendingAt++]!;
+    this.checkExample(ex, this.consumed);
     this.consumed++;
-    return r.value;
+    return ex;
   }
 
   private async pull(): Promise<Item | null> {

@@ -115,10 +115,10 @@ export function mazeCsvSource(open: () => AsyncIterable<TextChunk>, options: { s
     numPuzzleIdentifiers: 1,
     async *open() {
       for await (const recs of streamMazeCsv(open(), options)) {
-        for (const r of recs) {
+        yield recs.map((r) => {
           if (r.question.length !== options.side * options.side) throw new DataError(`question: expected ${options.side * options.side} characters (side ${options.side}), got ${r.question.length}.`, { file: options.file });
-          yield mazeExample(r);
-        }
+          return mazeExample(r);
+        });
       }
     },
   };

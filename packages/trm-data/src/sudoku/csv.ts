@@ -7,7 +7,7 @@ import { parsePuzzleCsv, streamPuzzleCsv, formatPuzzleCsv, type PuzzleCsvRow, ty
 import { IGNORE_LABEL, type Example } from '../dataset.js';
 import { DataError } from '../errors.js';
 import type { ExampleSource } from '../stream.js';
-import { encodeSudoku, formatSudokuString, parseSudokuString, solves, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
+import { encodeSudoku, formatSudokuString, isValidSolution, parseSudokuString, solves, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
 
 export interface SudokuRecord {
   source: string;
@@ -86,19 +86,51 @@ export function sudokuExample(puzzle: ArrayLike<number>, solution: ArrayLike<num
   return { inputs: encodeSudoku(puzzle, new Int32Array(puzzle.length)), labels, puzzleId: 0 };
 }
 
+/** A CSV row straight to an example (no intermediate grids: the hot path of streaming), checked like a record. */
+function rowToExample(row: PuzzleCsvRow, n: SudokuSize, file: string | undefined): Example {
+  const where = { file, line: row.line };
+  const N = n * n;
+  const { question: q, answer: a } = row;
+  if (q.length !== N) throw new DataError(`question: expected ${N} characters for a ${n}×${n} sudoku, got ${q.length}.`, where);
+  if (a.length !== N) throw new DataError(`answer: expected ${N} characters for a ${n}×${n} sudoku, got ${a.length}.`, where);
+  const inputs = new Int32Array(N);
+  const labels = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    const c = q.charCodeAt(i);
+    const d = c === 46 || c === 48 ? 0 : c - 48;
+    if (!(d >= 0 && d <= n)) throw new DataError(`question: character ${JSON.stringify(q[i])} at position ${i}: expected '.' or a digit 1-${n}.`, where);
+    const e = a.charCodeAt(i) - 48;
+    if (!(e >= 1 && e <= n) || (d !== 0 && d !== e)) {
+      throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
+    }
+    inputs[i] = d + 1;
+    labels[i] = e + 1;
+  }
+  if (!solvesTokens(labels, n)) throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
+  return { inputs, labels, puzzleId: 0 };
+}
+
+function solvesTokens(labels: Int32Array, n: SudokuSize): boolean {
+  const digits = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) digits[i] = labels[i]! - 1;
+  return isValidSolution(digits, sudokuSpec(n));
+}
+
 /**
  * A streaming {@link ExampleSource} over a Sudoku-Extreme CSV: `open` is called once per pass and must return a
  * fresh chunk stream of the file (e.g. `() => fs.createReadStream(path)`); memory stays bounded.
  */
 export function sudokuCsvSource(open: () => AsyncIterable<TextChunk>, options: SudokuCsvOptions & { n: SudokuSize; name?: string }): ExampleSource {
-  const { n } = options;
+  const { n, file, minRating } = options;
   return {
-    name: options.name ?? options.file ?? `sudoku${n}-csv`,
+    name: options.name ?? file ?? `sudoku${n}-csv`,
     seqLen: n * n,
     vocabSize: sudokuVocabSize(n),
     numPuzzleIdentifiers: 1,
     async *open() {
-      for await (const recs of streamSudokuCsv(open(), options)) for (const r of recs) yield sudokuExample(r.puzzle, r.solution);
+      for await (const rows of streamPuzzleCsv(open(), file)) {
+        yield rows.filter((r) => minRating === undefined || r.rating >= minRating).map((r) => rowToExample(r, n, file));
+      }
     },
   };
 }

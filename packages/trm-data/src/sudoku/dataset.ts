@@ -3,11 +3,11 @@
  * train/val/test splits of generated n×n puzzles, disjoint by canonical form (§7.8, §11.4).
  */
 import { ConfigError, Rng } from '@trm-ts/core';
-import { ArrayDataset, DatasetBuilder } from '../dataset.js';
+import { ArrayDataset } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { generateSudokus, type GeneratedSudoku, type SudokuBand } from './generate.js';
-import { encodeSudoku, formatSudokuString, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
-import { applySudokuTransform, canonicalSudokuKey, randomSudokuTransform, transformSourceIndex } from './symmetry.js';
+import { formatSudokuString, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
+import { applySudokuTransform, canonicalSudokuKey, randomSudokuTransform } from './symmetry.js';
 
 export interface SudokuPair {
   puzzle: ArrayLike<number>;
@@ -27,33 +27,67 @@ export function sudokuDataset(
   if (!(Number.isInteger(augmentations) && augmentations >= 0)) throw new ConfigError(`sudoku augmentations: expected a non-negative integer, got ${augmentations}.`);
   if (augmentations > 0 && options.seed === undefined) throw new ConfigError('sudoku augmentations: expected a seed, got none. Pass { seed }.');
   const rng = new Rng(options.seed ?? 0);
-  const N = spec.n * spec.n;
-  const b = new DatasetBuilder({ name: options.name ?? `sudoku${spec.n}`, seqLen: N, vocabSize: sudokuVocabSize(spec.n), capacity: pairs.length * (1 + augmentations) });
-  const inp = new Uint8Array(N);
-  const lab = new Uint8Array(N);
-  const src = new Int32Array(N);
-  pairs.forEach((pair, k) => {
-    if (pair.puzzle.length !== N || pair.solution.length !== N) {
-      throw new DataError(`sudoku pair ${k}: expected ${N} cells for puzzle and solution, got ${pair.puzzle.length} and ${pair.solution.length}.`);
+  const { n } = spec;
+  const N = n * n;
+  const per = 1 + augmentations;
+  const total = pairs.length * per;
+  // Written in place: every token is digit + 1 of a checked pair, so the dataset is valid by construction.
+  const inputs = new Uint8Array(total * N);
+  const labels = new Uint8Array(total * N);
+  const t = randomSudokuTransform(spec, rng);
+  const map = t.digitMap;
+  for (let k = 0; k < pairs.length; k++) {
+    const { puzzle, solution } = pairs[k]!;
+    if (puzzle.length !== N || solution.length !== N) {
+      throw new DataError(`sudoku pair ${k}: expected ${N} cells for puzzle and solution, got ${puzzle.length} and ${solution.length}.`);
     }
-    b.push(encodeSudoku(pair.puzzle, inp), encodeSudoku(pair.solution, lab));
-    b.endPuzzle(0);
+    let o = k * per * N;
+    for (let i = 0; i < N; i++) {
+      const p = puzzle[i]!;
+      const s = solution[i]!;
+      if (!(Number.isInteger(p) && Number.isInteger(s) && p >= 0 && p <= n && s >= 0 && s <= n)) {
+        throw new DataError(`sudoku pair ${k}: cell ${i}: expected digits 0-${n}, got ${p} and ${s}.`);
+      }
+      inputs[o + i] = p + 1;
+      labels[o + i] = s + 1;
+    }
+    // Augment from the encoded copy (a typed array): out = map'[token] with map' = map shifted by one.
+    const p0 = o;
     for (let a = 0; a < augmentations; a++) {
-      const t = randomSudokuTransform(spec, rng);
+      o += N;
       // One source-index table serves puzzle and solution (the same transform on both, §7.6).
-      applyIndexed(pair.puzzle, t.digitMap, transformSourceIndex(spec, t, src), inp);
-      applyIndexed(pair.solution, t.digitMap, src, lab);
-      b.push(inp, lab);
-      b.endPuzzle(0);
+      randomSudokuTransform(spec, rng, t);
+      const { rowPerm, colPerm } = t;
+      // new[i][j] = a'[rowPerm[i]][colPerm[j]] (a' = a or its transpose), fused with the copy.
+      const rs = t.transpose ? 1 : n;
+      const cs = t.transpose ? n : 1;
+      for (let i = 0; i < n; i++) {
+        const rowBase = p0 + rowPerm[i]! * rs;
+        const oi = o + i * n;
+        for (let j = 0; j < n; j++) {
+          const q = rowBase + colPerm[j]! * cs;
+          inputs[oi + j] = map[inputs[q]! - 1]! + 1;
+          labels[oi + j] = map[labels[q]! - 1]! + 1;
+        }
+      }
     }
-    b.endGroup();
+  }
+  const groupIndices = new Int32Array(pairs.length + 1);
+  for (let g = 0; g <= pairs.length; g++) groupIndices[g] = g * per;
+  const puzzleIndices = new Int32Array(total + 1);
+  for (let p = 0; p <= total; p++) puzzleIndices[p] = p;
+  return new ArrayDataset({
+    name: options.name ?? `sudoku${n}`,
+    seqLen: N,
+    vocabSize: sudokuVocabSize(n),
+    inputs,
+    labels,
+    puzzleIndices,
+    groupIndices,
+    puzzleIdentifiers: new Int32Array(total),
+    numPuzzleIdentifiers: 1,
+    validate: false,
   });
-  return b.build({ numPuzzleIdentifiers: 1 });
-}
-
-/** out = encode(map[grid[src[k]]]) (digit + 1). */
-function applyIndexed(grid: ArrayLike<number>, map: Int32Array, src: Int32Array, out: Uint8Array): void {
-  for (let k = 0; k < src.length; k++) out[k] = map[grid[src[k]!]!]! + 1;
 }
 
 /**

@@ -98,8 +98,11 @@ export interface SudokuGeneratorOptions {
    * mostly removes clues; the default here is 0.5 up to the hard band and 1 for extreme, which needs many guesses.
    */
   guessExponent?: number;
-  /** Ends the (otherwise endless) stream once aborted, e.g. `AbortSignal.timeout(60_000)`. */
-  signal?: AbortSignal;
+  /**
+   * Ends the (otherwise endless) stream when it returns true; asked between candidates, e.g.
+   * `() => performance.now() > deadline`. (An AbortSignal would never fire: generation is synchronous.)
+   */
+  stop?: () => boolean;
 }
 
 /**
@@ -127,7 +130,7 @@ export function* generateSudokus(options: SudokuGeneratorOptions): Generator<Gen
   };
   const { maxClues } = options;
   if ((band === undefined || band === 'easy') && maxClues === undefined) {
-    while (!options.signal?.aborted) {
+    while (!options.stop?.()) {
       const solution = randomFullGrid(spec, rng);
       const g = make(minimizePuzzle(solution, spec, rng), solution);
       if (inBand(g.rating, band)) yield g;
@@ -136,7 +139,7 @@ export function* generateSudokus(options: SudokuGeneratorOptions): Generator<Gen
   if (addClues > 0) throw new ConfigError(`sudoku addClues: expected 0 with band ${band} or maxClues (clues are only added to random minimal puzzles), got ${addClues}.`);
   const accept = (g: GeneratedSudoku) => inBand(g.rating, band) && (maxClues === undefined || g.clues <= maxClues);
   const exponent = options.guessExponent ?? (band === 'extreme' ? 1 : 0.5);
-  yield* hillClimb(spec, rng, options.poolSize ?? (spec.n === 9 ? 500 : 100), ratingSamples, exponent, accept, options.signal);
+  yield* hillClimb(spec, rng, options.poolSize ?? (spec.n === 9 ? 500 : 100), ratingSamples, exponent, accept, options.stop ?? (() => false));
 }
 
 interface PoolEntry {
@@ -153,7 +156,7 @@ function* hillClimb(
   ratingSamples: number,
   guessExponent: number,
   accept: (g: GeneratedSudoku) => boolean,
-  signal: AbortSignal | undefined,
+  stop: () => boolean,
 ): Generator<GeneratedSudoku> {
   const solver = solverFor(spec);
   const N = spec.n * spec.n;
@@ -167,7 +170,7 @@ function* hillClimb(
     clues: countClues(puzzle),
     rating: rateSudoku(puzzle, spec, rng, ratingSamples),
   });
-  while (pool.length < poolSize && !signal?.aborted) {
+  while (pool.length < poolSize && !stop()) {
     const solution = randomFullGrid(spec, rng);
     const puzzle = minimizePuzzle(solution, spec, rng);
     const key = formatSudokuString(puzzle);
@@ -177,7 +180,7 @@ function* hillClimb(
     keys.add(key);
     pool.push({ puzzle, solution, loss: lossOf(puzzle, g.rating.geoMeanGuesses), key });
   }
-  while (!signal?.aborted) {
+  while (!stop()) {
     // Parent: the better of two random pool members (a tournament speeds the climb; §7.8 picks one at random).
     const a = pool[Math.floor(rng.next() * pool.length)]!;
     const c = pool[Math.floor(rng.next() * pool.length)]!;

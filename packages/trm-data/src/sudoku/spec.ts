@@ -88,15 +88,26 @@ export function formatSudokuString(grid: ArrayLike<number>): string {
 export function isValidSolution(grid: ArrayLike<number>, spec: SudokuSpec): boolean {
   const { n } = spec;
   if (grid.length !== n * n) return false;
-  for (const unit of sudokuUnits(spec)) {
+  const units = flatUnits(spec);
+  for (let u = 0; u < units.length; u += n) {
     let seen = 0;
-    for (const cell of unit) {
-      const d = grid[cell]!;
+    for (let k = 0; k < n; k++) {
+      const d = grid[units[u + k]!]!;
       if (!(d >= 1 && d <= n) || seen & (1 << d)) return false;
       seen |= 1 << d;
     }
   }
   return true;
+}
+
+const unitCache = new Map<string, Int32Array>();
+
+/** {@link sudokuUnits} flattened and cached per geometry (hot path of CSV loading). */
+function flatUnits(spec: SudokuSpec): Int32Array {
+  const key = `${spec.n}:${spec.boxRows}x${spec.boxCols}`;
+  let u = unitCache.get(key);
+  if (!u) unitCache.set(key, (u = Int32Array.from(sudokuUnits(spec).flat())));
+  return u;
 }
 
 /** True iff `solution` is a valid solution that agrees with every given of `puzzle`. */

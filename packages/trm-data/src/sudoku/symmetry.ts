@@ -16,26 +16,66 @@ export interface SudokuTransform {
   digitMap: Int32Array;
 }
 
-/** A uniformly random element of the group, drawn in the official order: digits, transpose, rows, columns. */
-export function randomSudokuTransform(spec: SudokuSpec, rng: Rng): SudokuTransform {
+/**
+ * A uniformly random element of the group (the same distribution as the official draws: digits, transpose,
+ * rows, columns). Two 32-bit draws cover it: a uniform index into the n! digit maps, decoded as the swap
+ * choices of a Fisher–Yates shuffle, and one into transposes × row orders × column orders (tables). `into` is
+ * filled and returned when given (no allocation: the augmentation hot path).
+ */
+export function randomSudokuTransform(spec: SudokuSpec, rng: Rng, into?: SudokuTransform): SudokuTransform {
   const { n, boxRows, boxCols } = spec;
-  const digitMap = new Int32Array(n + 1);
-  const perm = rng.permutation(n);
-  for (let d = 1; d <= n; d++) digitMap[d] = perm[d - 1]! + 1;
-  const transpose = boxRows === boxCols && rng.next() < 0.5;
-  return { transpose, rowPerm: bandedPermutation(n, boxRows, rng), colPerm: bandedPermutation(n, boxCols, rng), digitMap };
+  const t = into ?? { transpose: false, rowPerm: new Int32Array(n), colPerm: new Int32Array(n), digitMap: new Int32Array(n + 1) };
+  const map = t.digitMap;
+  for (let d = 0; d <= n; d++) map[d] = d;
+  let r = uniformInt(rng, FACT[n]!);
+  for (let i = n; i > 1; i--) {
+    // Mixed-radix digits of a uniform integer in [0, n!) are independent and uniform: j ∈ [1, i].
+    const j = 1 + (r % i);
+    r = Math.floor(r / i);
+    const x = map[i]!;
+    map[i] = map[j]!;
+    map[j] = x;
+  }
+  const rows = lineOrderTable(n, boxRows);
+  const cols = lineOrderTable(n, boxCols);
+  const nr = rows.length / n;
+  const nc = cols.length / n;
+  const flips = boxRows === boxCols ? 2 : 1;
+  r = uniformInt(rng, flips * nr * nc);
+  t.transpose = r % flips === 1;
+  r = Math.floor(r / flips);
+  const ri = r % nr;
+  const ci = Math.floor(r / nr);
+  for (let k = 0; k < n; k++) {
+    t.rowPerm[k] = rows[ri * n + k]!;
+    t.colPerm[k] = cols[ci * n + k]!;
+  }
+  return t;
 }
 
-/** concat over blocks in random block order of (block·size + perm(size)) — the official row/column shuffle. */
-function bandedPermutation(n: number, size: number, rng: Rng): Int32Array {
-  const out = new Int32Array(n);
-  const blocks = rng.permutation(n / size);
-  let k = 0;
-  for (const b of blocks) {
-    const inner = rng.permutation(size);
-    for (const i of inner) out[k++] = b * size + i;
+const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880];
+
+/** Uniform integer in [0, m), m ≤ 2^32, by rejection on 32-bit draws (no modulo bias). */
+function uniformInt(rng: Rng, m: number): number {
+  const limit = Math.floor(4294967296 / m) * m;
+  let x = rng.nextU32();
+  while (x >= limit) x = rng.nextU32();
+  return x % m;
+}
+
+/** Indexed by n·16 + size (an array lookup: this sits on the augmentation hot path). */
+const orderTables: (Int32Array | undefined)[] = [];
+
+/** All line orders of {@link bandedPermutations}, flattened and cached (1296 × 9 for 9×9). */
+function lineOrderTable(n: number, size: number): Int32Array {
+  let t = orderTables[n * 16 + size];
+  if (!t) {
+    const all = bandedPermutations(n, size);
+    t = new Int32Array(all.length * n);
+    all.forEach((p, i) => t!.set(p, i * n));
+    orderTables[n * 16 + size] = t;
   }
-  return out;
+  return t;
 }
 
 /** Source cell of every output cell: out[k] = digitMap[grid[sourceIndex[k]]]. */
