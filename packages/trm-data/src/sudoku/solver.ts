@@ -12,6 +12,8 @@ export interface SolveOptions {
   limit?: number;
   /** Try branch values in random order (generation); default ascending (rating). */
   rng?: Rng;
+  /** Forbid one digit in one blank cell: "is there a solution other than the known one?" (minimising). */
+  exclude?: { cell: number; digit: number };
 }
 
 export interface SolveResult {
@@ -78,6 +80,8 @@ export class SudokuSolver {
         this.queue[this.qlen++] = i;
       } else throw new DataError(`sudoku grid: cell ${i}: expected 0 (blank) or a digit 1-${n}, got ${d}.`);
     }
+    const ex = options.exclude;
+    if (ex && grid[ex.cell] === 0) cand[ex.cell] = this.full & ~(1 << (ex.digit - 1));
     this.search(0);
     return { solutions: this.solutions, guesses: this.guesses, solution: this.first };
   }
