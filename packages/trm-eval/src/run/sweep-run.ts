@@ -4,12 +4,11 @@
  * one forward pass (SweepAccumulator), so breadth costs k× the forward passes and the read-outs only O(k·B·L).
  * The time of the forward passes and of the read-outs is measured separately and reported.
  */
-import { ConfigError, check, type Rng } from '@trm-ts/core';
+import { ConfigError, check, type LatentInitMode, type Rng } from '@trm-ts/core';
 import type { ReadoutName } from '../readouts.js';
 import { EarlyExitTracker, SweepAccumulator, type SweepResult } from '../sweep.js';
 import { asEvalModel, checkNoise, rngOf, type BatchSource, type EvalDepth, type LatentNoise, type ModelLike } from './model.js';
 import { recordFlags, trajectory } from './trajectory.js';
-import type { LatentInitMode } from '@trm-ts/core';
 
 export interface SweepRunOptions {
   /** N_test: supervision steps per batch. */
