@@ -20,3 +20,4 @@ export * from './checkpoint/state-dict.js';
 export * from './train/config.js';
 export * from './train/trainer.js';
 export * from './train/checkpoint.js';
+export * from './train/evaluate.js';

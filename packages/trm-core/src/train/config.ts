@@ -147,3 +147,36 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
   if (!Number.isInteger(c.seed)) throw new ConfigError(`train config 'seed': expected an integer, got ${c.seed}.`);
   return c;
 }
+
+/** The official Sudoku-Extreme recipe (ALGORITHM §5.6), streaming loop. */
+export const SUDOKU_EXTREME_TRAIN: Readonly<Partial<TrainConfig>> = Object.freeze({ ...TRAIN_DEFAULTS, model: {} });
+
+/**
+ * CPU-scale recipe for 4×4 sudoku, hidden 64 (issue #3's benchmark; measured in docs/learning.md): the official
+ * streaming ACT loop and AdamATan2 with a larger lr, a short warm-up, a fast EMA, a smaller batch and one
+ * puzzle-embedding slot (P = 17 instead of 32 positions: half the compute per step).
+ */
+export const SUDOKU4_CPU: Readonly<Partial<TrainConfig>> = Object.freeze({
+  model: { hiddenSize: 64, numLayers: 2, latentSteps: 6, recursions: 3, supervisionSteps: 16, puzzleEmbDim: 64, puzzleEmbLen: 1 },
+  loop: 'stream',
+  globalBatchSize: 64,
+  totalSteps: 100_000,
+  optimizer: 'adamAtan2',
+  lr: 3e-3,
+  lrWarmupSteps: 100,
+  weightDecay: 0.1,
+  puzzleEmbLr: 3e-3,
+  puzzleEmbWeightDecay: 0.1,
+  ema: true,
+  emaRate: 0.99,
+});
+
+/** CPU-scale recipe for 6×6 sudoku, hidden 128 (docs/learning.md). */
+export const SUDOKU6_CPU: Readonly<Partial<TrainConfig>> = Object.freeze({
+  ...SUDOKU4_CPU,
+  model: { ...SUDOKU4_CPU.model, hiddenSize: 128, puzzleEmbDim: 128 },
+  lr: 2e-3,
+  puzzleEmbLr: 2e-3,
+});
+
+export const TRAIN_PRESETS: Readonly<Record<string, Readonly<Partial<TrainConfig>>>> = Object.freeze({ SUDOKU_EXTREME_TRAIN, SUDOKU4_CPU, SUDOKU6_CPU });

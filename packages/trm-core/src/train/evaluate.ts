@@ -1,0 +1,73 @@
+/**
+ * Official-style evaluation (ALGORITHM.md §4.5, §4.8): a fresh carry per batch, exactly N_sup supervision
+ * steps in evaluation mode (no early stop), metrics from the last step over the non-padding rows.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrmNetwork } from '../model/network.js';
+import { batchTensors, evalStep, type TaskBatch } from '../model/supervision.js';
+import type { Latents } from '../model/recursion.js';
+
+export interface EvalMetrics {
+  /** Rows counted (non-padding rows with at least one label). */
+  count: number;
+  /** Mean over rows of the fraction of right cells. */
+  accuracy: number;
+  /** Fraction of rows with every labelled cell right. */
+  exactAccuracy: number;
+  /** Fraction of rows with (q_halt ≥ 0) == exact. */
+  qHaltAccuracy: number;
+}
+
+export interface EvaluateOptions {
+  /** N_sup at test time (default: the model's supervisionSteps). */
+  supervisionSteps?: number;
+}
+
+/** Evaluates `net` on every batch of `batches` (e.g. `dataset.batches({batchSize})`, which pads the last one). */
+export async function evaluate(net: TrmNetwork, batches: Iterable<TaskBatch>, opts: EvaluateOptions = {}): Promise<EvalMetrics> {
+  const steps = opts.supervisionSteps ?? net.config.supervisionSteps;
+  const V = net.config.vocabSize;
+  let count = 0;
+  let acc = 0;
+  let exact = 0;
+  let qAcc = 0;
+  for (const b of batches) {
+    const bt = batchTensors(net, b);
+    let lat: Latents = net.initialLatents(b.batchSize);
+    let logits: Float32Array | null = null;
+    let q: Float32Array | null = null;
+    for (let s = 0; s < steps; s++) {
+      const o = evalStep(net, bt, lat);
+      tf.dispose([lat.y, lat.z, o.qContinue]);
+      lat = { y: o.y, z: o.z };
+      if (s === steps - 1) {
+        logits = (await o.logits.data()) as Float32Array;
+        q = (await o.qHalt.data()) as Float32Array;
+      }
+      tf.dispose([o.logits, o.qHalt]);
+    }
+    tf.dispose([lat.y, lat.z, bt.inputs, bt.labels, bt.puzzleIds]);
+    const L = b.seqLen;
+    for (let r = 0; r < b.batchSize; r++) {
+      if (b.valid && !b.valid[r]) continue;
+      let cnt = 0;
+      let right = 0;
+      for (let t = 0; t < L; t++) {
+        const lab = b.labels[r * L + t]!;
+        if (lab === -100) continue;
+        cnt++;
+        let best = 0;
+        for (let v = 1; v < V; v++) if (logits![(r * L + t) * V + v]! > logits![(r * L + t) * V + best]!) best = v;
+        if (best === lab) right++;
+      }
+      if (cnt === 0) continue;
+      count++;
+      acc += right / cnt;
+      const isExact = right === cnt ? 1 : 0;
+      exact += isExact;
+      qAcc += (q![r]! >= 0 ? 1 : 0) === isExact ? 1 : 0;
+    }
+  }
+  const n = Math.max(1, count);
+  return { count, accuracy: acc / n, exactAccuracy: exact / n, qHaltAccuracy: qAcc / n };
+}
