@@ -262,14 +262,16 @@ export class DatasetBuilder {
       this.labels = grow(this.labels);
     }
     const o = this.n * L;
+    const ins = this.inputs;
+    const labs = this.labels;
     for (let k = 0; k < L; k++) {
-      this.inputs[o + k] = inputs[k]!;
-      this.labels[o + k] = labels[k]!;
-    }
-    // A typed array silently wraps out-of-range values; catch them here, where the caller's value is known.
-    for (let k = 0; k < L; k++) {
-      if (this.inputs[o + k] !== inputs[k] || this.labels[o + k] !== labels[k]) {
-        const bad = this.inputs[o + k] !== inputs[k] ? `input ${inputs[k]}` : `label ${labels[k]}`;
+      const v = inputs[k]!;
+      const t = labels[k]!;
+      ins[o + k] = v;
+      labs[o + k] = t;
+      // A typed array silently wraps out-of-range values; catch them here, where the caller's value is known.
+      if (ins[o + k] !== v || labs[o + k] !== t) {
+        const bad = ins[o + k] !== v ? `input ${v}` : `label ${t}`;
         throw new DataError(`dataset ${this.info.name}: example ${this.n}, position ${k}: ${bad}: expected a token in [0, ${this.info.vocabSize}) (labels may be ${IGNORE_LABEL}). Check the encoding or vocabSize.`);
       }
     }

@@ -42,10 +42,18 @@ export interface ArcBuild {
 
 const MISSING_OUTPUT: Grid = gridFromRows([[0]]);
 
-/** A stable string of a version's grids, sorted, to reject duplicate augmentations (§7.5). */
+/** A 32-bit FNV-1a hash of one grid (shape included). */
+function gridHash(g: Grid): number {
+  let h = 0x811c9dc5;
+  h = Math.imul(h ^ g.h, 0x01000193);
+  h = Math.imul(h ^ g.w, 0x01000193);
+  for (let i = 0; i < g.data.length; i++) h = Math.imul(h ^ g.data[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** A key of a version: the sorted (input, output) grid hashes, as §7.5 rejects duplicate augmentations. */
 function versionKey(pairs: { input: Grid; output: Grid }[]): string {
-  const g = (x: Grid) => `${x.h}x${x.w}:${x.data.join('')}`;
-  return pairs.map((p) => `${g(p.input)}>${g(p.output)}`).sort().join('|');
+  return pairs.map((p) => `${gridHash(p.input)}.${gridHash(p.output)}`).sort().join('|');
 }
 
 export function buildArcDataset(subsets: readonly ArcSubset[], options: ArcBuildOptions): ArcBuild {
@@ -96,23 +104,24 @@ export function buildArcDataset(subsets: readonly ArcSubset[], options: ArcBuild
           test: tests.map((p) => ({ input: gridToRows(p.input), output: gridToRows(p.output) })),
         };
       }
-      const versions: ArcAugmentation[] = [ARC_IDENTITY];
-      const keys = new Set([versionKey([...demo, ...tests])]);
+      const all = [...demo, ...tests];
+      const versions: { aug: ArcAugmentation; pairs: typeof all }[] = [{ aug: ARC_IDENTITY, pairs: all }];
+      const keys = new Set([versionKey(all)]);
       for (let attempt = 0; attempt < retriesPerAugmentation * augmentations && versions.length <= augmentations; attempt++) {
         const aug = randomArcAugmentation(rng);
-        const key = versionKey([...demo, ...tests].map((p) => ({ input: applyArcAugmentation(p.input, aug), output: applyArcAugmentation(p.output, aug) })));
+        const pairs = all.map((p) => ({ input: applyArcAugmentation(p.input, aug), output: applyArcAugmentation(p.output, aug) }));
+        const key = versionKey(pairs);
         if (keys.has(key)) continue;
         keys.add(key);
-        versions.push(aug);
+        versions.push({ aug, pairs });
       }
-      for (const aug of versions) {
+      for (const { aug, pairs } of versions) {
         const id = idOf(arcPuzzleName(task.id, aug));
-        const apply = (ps: typeof demo) => ps.map((p) => ({ input: applyArcAugmentation(p.input, aug), output: applyArcAugmentation(p.output, aug) }));
         if (subset.isTest) {
-          place(train, apply(demo), id, translate);
-          place(test, apply(tests), id, false);
+          place(train, pairs.slice(0, demo.length), id, translate);
+          place(test, pairs.slice(demo.length), id, false);
         } else {
-          place(train, apply([...demo, ...tests]), id, translate);
+          place(train, pairs, id, translate);
         }
       }
       train.endGroup();
