@@ -33,14 +33,6 @@ export const KNOWN_ISSUES: Partial<Record<BackendName, Record<string, { reason: 
       reason: "tfjs-backend-webgpu 4.22's pad shader declares a 'vec5' type that WGSL lacks: rank-5 pads compute nothing",
       error: /exact/,
     },
-    'training run': {
-      reason: 'trm-core gradStep reads the loss with dataSync(); tfjs-backend-webgpu implements readSync with OffscreenCanvas, absent in Node',
-      error: /OffscreenCanvas/,
-    },
-    'parity training call': {
-      reason: 'as for the training run: gradStep uses dataSync()',
-      error: /OffscreenCanvas/,
-    },
   },
 };
 
