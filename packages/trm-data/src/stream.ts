@@ -149,7 +149,8 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
     const rows: Item[] = [];
     while (rows.length < this.batchSize) {
       if (this.epochIndex >= this.epochs) break;
-      const item = await this.pull();
+      // Synchronous while the current chunk lasts: one await per chunk, not per example.
+      const item = this.pullSync() ?? (await this.pull());
       if (item) {
         rows.push(item);
         continue;
@@ -185,34 +186,49 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
     if (it?.return) await it.return();
   }
 
-  private async read(): Promise<Example | null> {
-    while (this.pendingAt >= this.pending.length) {
-      if (this.sourceDone) return null;
-      if (!this.it) this.it = this.source.open()[Symbol.asyncIterator]();
-      const r = await this.it.next();
-      if (r.done) {
-        this.sourceDone = true;
-        return null;
-      }
-      this.pending = Array.isArray(r.value) ? (r.value as readonly Example[]) : [r.value as Example];
-      this.pendingAt = 0;
+  /** The next example if it is at hand (null at the end of the source); undefined when a chunk must be awaited. */
+  private readSync(): Example | null | undefined {
+    if (this.pendingAt < this.pending.length) {
+      const ex = this.pending[this.pendingAt++]!;
+      this.checkExample(ex, this.consumed);
+      this.consumed++;
+      return ex;
     }
-    const ex = this.pending[this.pendingAt++]!;
-    this.checkExample(ex, this.consumed);
-    this.consumed++;
-    return ex;
+    return this.sourceDone ? null : undefined;
   }
 
-  private async pull(): Promise<Item | null> {
+  /** Awaits the source's next chunk into `pending`. */
+  private async fill(): Promise<void> {
+    if (!this.it) this.it = this.source.open()[Symbol.asyncIterator]();
+    const r = await this.it.next();
+    if (r.done) {
+      this.sourceDone = true;
+      return;
+    }
+    this.pending = Array.isArray(r.value) ? (r.value as readonly Example[]) : [r.value as Example];
+    this.pendingAt = 0;
+  }
+
+  private async read(): Promise<Example | null> {
+    for (;;) {
+      const ex = this.readSync();
+      if (ex !== undefined) return ex;
+      await this.fill();
+    }
+  }
+
+  /** Like {@link pull} without awaiting; undefined when a chunk must be awaited first (state stays consistent). */
+  private pullSync(): Item | null | undefined {
     if (this.bufferSize === 0) {
       const pos = this.consumed;
-      const ex = await this.read();
-      return ex ? { pos, ex } : null;
+      const ex = this.readSync();
+      return ex ? { pos, ex } : ex;
     }
     while (this.buffer.length < this.bufferSize) {
       const pos = this.consumed;
-      const ex = await this.read();
-      if (!ex) break;
+      const ex = this.readSync();
+      if (ex === undefined) return undefined;
+      if (ex === null) break;
       this.buffer.push({ pos, ex });
     }
     if (this.buffer.length === 0) return null;
@@ -221,6 +237,15 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
     this.buffer[j] = this.buffer[this.buffer.length - 1]!;
     this.buffer.pop();
     return item;
+  }
+
+  /** The next example in stream order (through the shuffle buffer), or null at the end of the pass. */
+  private async pull(): Promise<Item | null> {
+    for (;;) {
+      const item = this.pullSync();
+      if (item !== undefined) return item;
+      await this.fill();
+    }
   }
 
   private async restore(c: StreamCursor): Promise<void> {
