@@ -96,3 +96,14 @@ describe('sudoku generation (§7.8)', () => {
     expect(() => generateSudokuSet({ n: 4, seed: 1, count: 100, maxStall: 300 })).toThrow(DataError);
   });
 });
+
+describe('generator stop', () => {
+  it('ends the stream when stop() turns true, for random minimal puzzles and for the hill climb', () => {
+    for (const band of [undefined, 'medium'] as const) {
+      let calls = 0;
+      const got = [...generateSudokus({ n: 4, seed: 1, band, poolSize: 5, stop: () => ++calls > 20 })];
+      expect(calls).toBe(21);
+      expect(got.length).toBeLessThanOrEqual(20);
+    }
+  });
+});

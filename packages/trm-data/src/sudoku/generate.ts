@@ -137,6 +137,7 @@ export function* generateSudokus(options: SudokuGeneratorOptions): Generator<Gen
       const g = make(minimizePuzzle(solution, spec, rng), solution);
       if (inBand(g.rating, band)) yield g;
     }
+    return;
   }
   if (addClues > 0) throw new ConfigError(`sudoku addClues: expected 0 with band ${band} or maxClues (clues are only added to random minimal puzzles), got ${addClues}.`);
   const accept = (g: GeneratedSudoku) => inBand(g.rating, band) && (maxClues === undefined || g.clues <= maxClues);
