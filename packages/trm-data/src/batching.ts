@@ -98,7 +98,10 @@ export class BatchIterator implements IterableIterator<TaskBatch> {
     }
     this.scratch = new Int32Array(maxPuzzle);
     const arrays = store as Partial<{ inputs: TokenArray; labels: TokenArray }>;
-    this.direct = ArrayBuffer.isView(arrays.inputs) && ArrayBuffer.isView(arrays.labels) ? { inputs: arrays.inputs!, labels: arrays.labels! } : null;
+    // An ArrayDataset (or any store exposing its token arrays) is copied from directly, without example().
+    const size = store.numExamples * store.seqLen;
+    const direct = ArrayBuffer.isView(arrays.inputs) && ArrayBuffer.isView(arrays.labels) && arrays.inputs!.length === size && arrays.labels!.length === size;
+    this.direct = direct ? { inputs: arrays.inputs!, labels: arrays.labels! } : null;
     if (options.state) this.setState(options.state);
   }
 

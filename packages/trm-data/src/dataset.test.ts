@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@trm-ts/core';
 import { ArrayDataset, DatasetBuilder, datasetFromExamples, IGNORE_LABEL, type TaskBatch } from './dataset.js';
 import { DataError } from './errors.js';
+import { BatchIterator } from './batching.js';
 
 /** 7 examples of seqLen 2; example i = inputs [i, i], labels [i, -100]; puzzles {0,1,2} {3} {4,5} {6}; groups {p0,p1} {p2} {p3}. */
 function small(): ArrayDataset {
@@ -194,5 +195,28 @@ describe('batches: seeded (training, §7.7)', () => {
     expect(() => other.batches({ batchSize: 2, seed: 5, state })).toThrow(/numExamples/);
     expect(() => ds.batches({ batchSize: 2, seed: 5, state: { ...state, position: 99 } })).toThrow(DataError);
     expect(() => ds.batches({ batchSize: 2, seed: 5, state: { ...state, rng: [0, 0, 0, 0] } })).toThrow(/rng/);
+  });
+});
+
+describe('a custom ExampleStore without token arrays', () => {
+  it('is batched through example(), puzzle ids included', () => {
+    const store = {
+      name: 'squares',
+      seqLen: 1,
+      vocabSize: 50,
+      numPuzzleIdentifiers: 2,
+      numExamples: 5,
+      numPuzzles: 5,
+      numGroups: 5,
+      puzzleIndices: Int32Array.from([0, 1, 2, 3, 4, 5]),
+      groupIndices: Int32Array.from([0, 1, 2, 3, 4, 5]),
+      puzzleIdentifiers: Int32Array.from([0, 1, 0, 1, 0]),
+      example: (i: number) => ({ inputs: Int32Array.from([i]), labels: Int32Array.from([i * i]), puzzleId: i % 2 }),
+    };
+    const bs = [...new BatchIterator(store, { batchSize: 2 })];
+    expect(bs.map((b) => Array.from(b.labels))).toEqual([[0, 1], [4, 9], [16, -100]]);
+    expect(bs.map((b) => Array.from(b.puzzleIds))).toEqual([[0, 1], [0, 1], [0, 0]]);
+    const seeded = [...new BatchIterator(store, { batchSize: 5, seed: 2 })];
+    expect(Array.from(seeded[0]!.inputs).sort()).toEqual([0, 1, 2, 3, 4]);
   });
 });
