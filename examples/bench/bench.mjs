@@ -1,4 +1,4 @@
-// `pnpm bench [--json] [--backend wasm|cpu] [--config NAME] [--micro N] [--reps N]`
+// `pnpm bench [--json] [--backend wasm|wasm-threads[:N]|cpu] [--config NAME] [--micro N] [--reps N]`
 // Times one TRM supervision step per named config: train_step_s = forward + backward of one supervision step
 // (T−1 recursions untaped, the last taped) + an AdamW update; eval_step_s = one supervision step without
 // gradient. Each config runs in its own child process so that its peak RSS is its own.
@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { useWasmBackend } from '@trm-ts/backend-wasm';
+import { useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
 import { TrmNetwork, batchTensors, evalStep, gradStep, disposeGradStep, Rng, AdamW } from '@trm-ts/core';
 
 const BASE = { numLayers: 2, recursions: 3, latentSteps: 6, expansion: 4, puzzleEmbLen: 16, numPuzzleIdentifiers: 1 };
@@ -36,8 +36,12 @@ const reps = Number(opt('reps', 3));
 async function runOne(name) {
   const cfg = CONFIGS[name];
   if (!cfg) throw new Error(`bench: unknown config '${name}'. Valid: ${Object.keys(CONFIGS).join(', ')}`);
+  let threads = 1;
   if (backend === 'wasm') await useWasmBackend();
-  else await tf.setBackend(backend);
+  else if (backend.startsWith('wasm-threads')) {
+    threads = Number(backend.split(':')[1] ?? 2);
+    await useWasmThreadsBackend({ numThreads: threads });
+  } else await tf.setBackend(backend);
   const micro = Number(opt('micro', cfg.micro));
   const net = new TrmNetwork(cfg.model, { seed: 1 });
   const rng = new Rng(2);
@@ -78,7 +82,7 @@ async function runOne(name) {
   const train = await time(trainStep);
   const evalS = await time(evalOnce);
   const result = {
-    config: name, backend: tf.getBackend(), batch_size: B, micro_batch: micro, train_step_s: +train.toFixed(3), eval_step_s: +evalS.toFixed(3),
+    config: name, backend: backend === 'wasm' || backend === 'cpu' ? tf.getBackend() : backend, threads, batch_size: B, micro_batch: micro, train_step_s: +train.toFixed(3), eval_step_s: +evalS.toFixed(3),
     params: net.numParams(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), reps,
   };
   opt_.dispose();
