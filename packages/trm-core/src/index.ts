@@ -21,3 +21,4 @@ export * from './train/config.js';
 export * from './train/trainer.js';
 export * from './train/checkpoint.js';
 export * from './train/evaluate.js';
+export * from './model/metrics.js';

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrmNetwork } from '../model/network.js';
 import { batchTensors, evalStep, type TaskBatch } from '../model/supervision.js';
 import type { Latents } from '../model/recursion.js';
+import { RowMetrics } from '../model/metrics.js';
 
 export interface EvalMetrics {
   /** Rows counted (non-padding rows with at least one label). */
@@ -27,10 +28,7 @@ export interface EvaluateOptions {
 export async function evaluate(net: TrmNetwork, batches: Iterable<TaskBatch>, opts: EvaluateOptions = {}): Promise<EvalMetrics> {
   const steps = opts.supervisionSteps ?? net.config.supervisionSteps;
   const V = net.config.vocabSize;
-  let count = 0;
-  let acc = 0;
-  let exact = 0;
-  let qAcc = 0;
+  const metrics = new RowMetrics();
   for (const b of batches) {
     const bt = batchTensors(net, b);
     let lat: Latents = net.initialLatents(b.batchSize);
@@ -47,27 +45,8 @@ export async function evaluate(net: TrmNetwork, batches: Iterable<TaskBatch>, op
       tf.dispose([o.logits, o.qHalt]);
     }
     tf.dispose([lat.y, lat.z, bt.inputs, bt.labels, bt.puzzleIds]);
-    const L = b.seqLen;
-    for (let r = 0; r < b.batchSize; r++) {
-      if (b.valid && !b.valid[r]) continue;
-      let cnt = 0;
-      let right = 0;
-      for (let t = 0; t < L; t++) {
-        const lab = b.labels[r * L + t]!;
-        if (lab === -100) continue;
-        cnt++;
-        let best = 0;
-        for (let v = 1; v < V; v++) if (logits![(r * L + t) * V + v]! > logits![(r * L + t) * V + best]!) best = v;
-        if (best === lab) right++;
-      }
-      if (cnt === 0) continue;
-      count++;
-      acc += right / cnt;
-      const isExact = right === cnt ? 1 : 0;
-      exact += isExact;
-      qAcc += (q![r]! >= 0 ? 1 : 0) === isExact ? 1 : 0;
-    }
+    for (let r = 0; r < b.batchSize; r++) if (!b.valid || b.valid[r]) metrics.add(logits!, b.labels, r, b.seqLen, V, q![r]!);
   }
-  const n = Math.max(1, count);
-  return { count, accuracy: acc / n, exactAccuracy: exact / n, qHaltAccuracy: qAcc / n };
+  const { count, accuracy, exactAccuracy, qHaltAccuracy } = metrics.means();
+  return { count, accuracy, exactAccuracy, qHaltAccuracy };
 }

@@ -19,6 +19,7 @@ import { TrainingError, ConfigError } from '../errors.js';
 import { Rng, type RngState } from '../random.js';
 import { TrmNetwork } from '../model/network.js';
 import { batchTensors, disposeGradStep, gradStep, type TaskBatch } from '../model/supervision.js';
+import { RowMetrics } from '../model/metrics.js';
 import { AdamAtan2, AdamW, SignSgd, clipByGlobalNorm, learningRate, type AdamState, type NamedTensors, type NamedVariables } from './optim.js';
 import { Ema, type EmaState } from './ema.js';
 import {
@@ -232,7 +233,7 @@ export class Trainer {
     const capOf = (b: number) => carry.caps[b]!;
     if (c.explorationDraw === 'perStep') refreshMinSteps(this.rng, carry.minSteps, 'perStep', Array.from({ length: B }, (_, b) => capOf(b)), m.haltExplorationProb);
     const haltingOn = c.halting && !c.disTargets;
-    const metrics = { count: 0, acc: 0, exact: 0, qAcc: 0, steps: 0 };
+    const metrics = new RowMetrics();
     const V = m.vocabSize;
     for (let b = 0; b < B; b++) {
       if (!wasRunning[b]) continue;
@@ -243,33 +244,14 @@ export class Trainer {
       }
       if (!halt) continue;
       carry.halted[b] = 1;
-      // Metrics of the rows that halted now (§4.8), from this step's logits.
-      let cnt = 0;
-      let right = 0;
-      for (let t = 0; t < L; t++) {
-        const lab = carry.labels[b * L + t]!;
-        if (lab === -100) continue;
-        cnt++;
-        let best = 0;
-        for (let v = 1; v < V; v++) if (logits[(b * L + t) * V + v]! > logits[(b * L + t) * V + best]!) best = v;
-        if (best === lab) right++;
-      }
-      if (cnt === 0) continue;
-      metrics.count++;
-      metrics.acc += right / cnt;
-      const isExact = right === cnt ? 1 : 0;
-      metrics.exact += isExact;
-      metrics.qAcc += (qHalt[b]! >= 0 ? 1 : 0) === isExact ? 1 : 0;
-      metrics.steps += carry.steps[b]!;
+      metrics.add(logits, carry.labels, b, L, V, qHalt[b]!, carry.steps[b]!); // rows that halted now (§4.8)
     }
     this.stepCount = step;
     const dt = (performance.now() - t0) / 1000;
     this.seconds += dt;
     this.samples += alive;
-    const n = Math.max(1, metrics.count);
     return {
-      step, lr, loss, lmLoss: lmLoss / B, qHaltLoss: qHaltLoss / B, count: metrics.count,
-      accuracy: metrics.acc / n, exactAccuracy: metrics.exact / n, qHaltAccuracy: metrics.qAcc / n, meanSteps: metrics.steps / n,
+      step, lr, loss, lmLoss: lmLoss / B, qHaltLoss: qHaltLoss / B, ...metrics.means(),
       latentSteps: depth.latentSteps, recursions: depth.recursions, samplesPerSecond: alive / dt, seconds: this.seconds,
     };
   }

@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '../gradients.js';
+import { TrmNetwork } from '../model/network.js';
+import { batchTensors, evalStep, type TaskBatch } from '../model/supervision.js';
+import { evaluate } from './evaluate.js';
+
+describe('evaluate', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('scores the last of N_sup steps: own predictions are exact, one changed cell is not, padding rows are skipped', async () => {
+    const net = new TrmNetwork({ seqLen: 4, vocabSize: 5, hiddenSize: 8, numHeads: 2, expansion: 2, numLayers: 1, latentSteps: 2, recursions: 1, supervisionSteps: 3, puzzleEmbDim: 8, puzzleEmbLen: 1 }, { seed: 9 });
+    const L = 4;
+    const inputs = Int32Array.from([1, 2, 3, 4, 4, 3, 2, 1, 0, 0, 0, 0]);
+    // The model's own argmax after 3 steps, computed here step by step.
+    const probe = batchTensors(net, { batchSize: 3, seqLen: L, inputs, labels: new Int32Array(12), puzzleIds: new Int32Array(3) });
+    let lat = net.initialLatents(3);
+    let logits: Float32Array = new Float32Array();
+    let q: Float32Array = new Float32Array();
+    for (let s = 0; s < 3; s++) {
+      const o = evalStep(net, probe, lat);
+      tf.dispose([lat.y, lat.z]);
+      lat = { y: o.y, z: o.z };
+      logits = (await o.logits.data()) as Float32Array;
+      q = (await o.qHalt.data()) as Float32Array;
+      tf.dispose([o.logits, o.qHalt, o.qContinue]);
+    }
+    tf.dispose([lat.y, lat.z, probe.inputs, probe.labels, probe.puzzleIds]);
+    const argmax = (i: number) => [0, 1, 2, 3, 4].reduce((best, v) => (logits[i * 5 + v]! > logits[i * 5 + best]! ? v : best), 0);
+    const labels = Int32Array.from({ length: 12 }, (_, i) => argmax(i));
+    labels[L] = (labels[L]! + 1) % 5; // row 1: one cell wrong
+    labels[L + 1] = -100; // and one cell ignored
+    const batch: TaskBatch = { batchSize: 3, seqLen: L, inputs, labels, puzzleIds: new Int32Array(3), valid: Uint8Array.from([1, 1, 0]) };
+    const before = tf.memory().numTensors;
+    const m = await evaluate(net, [batch]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m.count).toBe(2);
+    expect(m.exactAccuracy).toBe(0.5);
+    expect(m.accuracy).toBeCloseTo((1 + 2 / 3) / 2, 10);
+    // q_halt accuracy: row 0 is exact, row 1 is not.
+    const expectedQ = ((q[0]! >= 0 ? 1 : 0) === 1 ? 1 : 0) + ((q[1]! >= 0 ? 1 : 0) === 0 ? 1 : 0);
+    expect(m.qHaltAccuracy).toBe(expectedQ / 2);
+    net.dispose();
+  });
+});
