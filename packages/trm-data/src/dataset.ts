@@ -5,7 +5,7 @@
  * a *puzzle* is a run of examples sharing one puzzle identifier (one augmented version of a task); a *group* is
  * a run of puzzles (an original puzzle and all its augmentations). Both are CSR index arrays.
  */
-import { ConfigError } from '@trm-ts/core';
+import { ConfigError, type TaskBatch } from '@trm-ts/core';
 import { DataError, dataCheck } from './errors.js';
 import { BatchIterator, type BatchOptions } from './batching.js';
 
@@ -23,19 +23,11 @@ export interface Example {
   puzzleId: number;
 }
 
-/** A batch of rows; `valid[b] = 0` marks a padding row (inputs PAD, labels −100, puzzle id 0). */
-export interface TaskBatch {
-  batchSize: number;
-  seqLen: number;
-  /** [B*L] row-major */
-  inputs: Int32Array;
-  /** [B*L], −100 = ignore */
-  labels: Int32Array;
-  /** [B] */
-  puzzleIds: Int32Array;
-  /** [B], 0 = padding row */
-  valid?: Uint8Array;
-}
+/**
+ * A batch of rows (inputs/labels [B*L] row-major, labels −100 = ignore, puzzleIds [B], valid [B] with 0 for a
+ * padding row). The type is trm-core's, which consumes it; this package produces it.
+ */
+export type { TaskBatch };
 
 /** What every dataset declares: the model's `seq_len`, `vocab_size` and `num_puzzle_identifiers` come from here. */
 export interface DatasetInfo {
