@@ -33,6 +33,10 @@ export class SudokuSolver {
   private readonly peerCount: number;
   private readonly units: Int32Array;
   private readonly popcount: Uint8Array;
+  /** Bit u set when cell's unit u (row, column, box) — a 27-bit mask per cell for n = 9. */
+  private readonly unitMask: Int32Array;
+  /** Units whose cells changed since their last hidden-single check. */
+  private dirty = 0;
   private readonly cand: Uint16Array;
   private readonly queue: Int32Array;
   private qlen = 0;
@@ -54,6 +58,10 @@ export class SudokuSolver {
     for (const u of unitList) for (const a of u) for (const b of u) if (a !== b) peerSets[a]!.add(b);
     this.peerCount = peerSets[0]!.size;
     this.peers = Int32Array.from(peerSets.flatMap((s) => [...s].sort((x, y) => x - y)));
+    this.unitMask = new Int32Array(N);
+    unitList.forEach((u, k) => {
+      for (const c of u) this.unitMask[c]! |= 1 << k;
+    });
     this.popcount = new Uint8Array(1 << n);
     for (let m = 1; m < 1 << n; m++) this.popcount[m] = this.popcount[m >> 1]! + (m & 1);
     this.cand = new Uint16Array(N * (N + 2));
@@ -80,19 +88,21 @@ export class SudokuSolver {
         this.queue[this.qlen++] = i;
       } else throw new DataError(`sudoku grid: cell ${i}: expected 0 (blank) or a digit 1-${n}, got ${d}.`);
     }
+    this.dirty = (1 << (3 * n)) - 1 | 0;
     const ex = options.exclude;
     if (ex && grid[ex.cell] === 0) cand[ex.cell] = this.full & ~(1 << (ex.digit - 1));
     this.search(0);
     return { solutions: this.solutions, guesses: this.guesses, solution: this.first };
   }
 
-  /** Propagates frame `b`; false on contradiction. */
+  /** Propagates frame `b` to the singles fixpoint; false on contradiction. */
   private propagate(b: number): boolean {
-    const { cand, peers, peerCount, queue, units, full } = this;
+    const { cand, peers, peerCount, queue, units, full, unitMask } = this;
     const n = this.spec.n;
-    const nUnits = 3 * n;
     let q = this.qlen;
     this.qlen = 0;
+    let dirty = this.dirty;
+    this.dirty = 0;
     for (;;) {
       // Naked singles: a solved cell removes its digit from its peers.
       while (q > 0) {
@@ -100,19 +110,26 @@ export class SudokuSolver {
         const v = cand[b + cell]!;
         const p0 = cell * peerCount;
         for (let k = 0; k < peerCount; k++) {
-          const p = b + peers[p0 + k]!;
+          const pc = peers[p0 + k]!;
+          const p = b + pc;
           const m = cand[p]!;
           if (m & v) {
             const r = m & ~v;
             if (r === 0) return false;
             cand[p] = r;
-            if ((r & (r - 1)) === 0) queue[q++] = p - b;
+            dirty |= unitMask[pc]!;
+            if ((r & (r - 1)) === 0) queue[q++] = pc;
           }
         }
       }
-      // Hidden singles: a digit with one place in a unit goes there; a digit with no place is a contradiction.
-      let found = false;
-      for (let u = 0; u < nUnits; u++) {
+      if (dirty === 0) return true;
+      // Hidden singles, only in units whose cells changed (the parent frame was at the fixpoint): a digit with one
+      // place in a unit goes there; a digit with no place is a contradiction.
+      let todo = dirty;
+      dirty = 0;
+      while (todo !== 0) {
+        const u = 31 - Math.clz32(todo & -todo);
+        todo &= todo - 1;
         const u0 = u * n;
         let once = 0;
         let twice = 0;
@@ -128,17 +145,17 @@ export class SudokuSolver {
         const uniq = once & ~twice & ~fixed;
         if (uniq === 0) continue;
         for (let k = 0; k < n; k++) {
-          const c = b + units[u0 + k]!;
-          const cm = cand[c]!;
+          const c = units[u0 + k]!;
+          const cm = cand[b + c]!;
           const m = cm & uniq;
           if (m === 0 || m === cm) continue;
           if (m & (m - 1)) return false;
-          cand[c] = m;
-          queue[q++] = c - b;
-          found = true;
+          cand[b + c] = m;
+          dirty |= unitMask[c]!;
+          queue[q++] = c;
         }
       }
-      if (!found) return true;
+      if (q === 0 && dirty === 0) return true;
     }
   }
 
@@ -186,6 +203,7 @@ export class SudokuSolver {
     this.cand[nb + cell] = bit;
     this.queue[0] = cell;
     this.qlen = 1;
+    this.dirty = this.unitMask[cell]!;
     this.search(depth + 1);
     return this.solutions >= this.limit;
   }
