@@ -7,7 +7,7 @@ import { parsePuzzleCsv, streamPuzzleCsv, formatPuzzleCsv, type PuzzleCsvRow, ty
 import { IGNORE_LABEL, type Example } from '../dataset.js';
 import { DataError } from '../errors.js';
 import type { ExampleSource } from '../stream.js';
-import { encodeSudoku, formatSudokuString, isValidSolution, parseSudokuString, solves, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
+import { encodeSudoku, formatSudokuString, isValidSolution, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
 
 export interface SudokuRecord {
   source: string;
@@ -31,20 +31,47 @@ function sideOf(len: number): SudokuSize | undefined {
   return ({ 16: 4, 36: 6, 81: 9 } as Record<number, SudokuSize>)[len];
 }
 
+/**
+ * A CSV row straight to an example, checked: lengths, characters, a complete valid answer keeping the givens.
+ * No intermediate grids: this is the hot path of streaming.
+ */
+function rowToExample(row: PuzzleCsvRow, n: SudokuSize, file: string | undefined): Example {
+  const where = { file, line: row.line };
+  const N = n * n;
+  const { question: q, answer: a } = row;
+  if (q.length !== N) throw new DataError(`question: expected ${N} characters for a ${n}×${n} sudoku, got ${q.length}.`, where);
+  if (a.length !== N) throw new DataError(`answer: expected ${N} characters for a ${n}×${n} sudoku, got ${a.length}.`, where);
+  const inputs = new Int32Array(N);
+  const labels = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    const c = q.charCodeAt(i);
+    const d = c === 46 || c === 48 ? 0 : c - 48;
+    if (!(d >= 0 && d <= n)) throw new DataError(`question: character ${JSON.stringify(q[i])} at position ${i}: expected '.' or a digit 1-${n}.`, where);
+    const e = a.charCodeAt(i) - 48;
+    if (!(e >= 1 && e <= n) || (d !== 0 && d !== e)) {
+      throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
+    }
+    inputs[i] = d + 1;
+    labels[i] = e + 1;
+  }
+  if (!solvesTokens(labels, n)) throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
+  return { inputs, labels, puzzleId: 0 };
+}
+
+function solvesTokens(labels: Int32Array, n: SudokuSize): boolean {
+  const digits = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) digits[i] = labels[i]! - 1;
+  return isValidSolution(digits, sudokuSpec(n));
+}
+
 /** Converts parsed CSV rows to checked records; `state.n` carries the inferred size across calls. */
 function toRecord(row: PuzzleCsvRow, state: { n?: SudokuSize }, file?: string): SudokuRecord {
-  const where = { file, line: row.line };
   if (state.n === undefined) {
     state.n = sideOf(row.question.length);
-    if (!state.n) throw new DataError(`question: expected 16, 36 or 81 characters (4×4, 6×6, 9×9 sudoku), got ${row.question.length}.`, where);
+    if (!state.n) throw new DataError(`question: expected 16, 36 or 81 characters (4×4, 6×6, 9×9 sudoku), got ${row.question.length}.`, { file, line: row.line });
   }
-  const n = state.n;
-  const puzzle = parseSudokuString(row.question, n, where, 'question');
-  const solution = parseSudokuString(row.answer, n, where, 'answer');
-  if (!solves(puzzle, solution, sudokuSpec(n))) {
-    throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(row.answer)}.`, where);
-  }
-  return { source: row.source, puzzle, solution, rating: row.rating };
+  const ex = rowToExample(row, state.n, file);
+  return { source: row.source, puzzle: Uint8Array.from(ex.inputs, (t) => t - 1), solution: Uint8Array.from(ex.labels, (t) => t - 1), rating: row.rating };
 }
 
 /** Parses a whole CSV text into records. */
@@ -84,36 +111,6 @@ export function sudokuExample(puzzle: ArrayLike<number>, solution: ArrayLike<num
   const labels = encodeSudoku(solution, new Int32Array(solution.length));
   for (let i = 0; i < puzzle.length; i++) if (solution[i] === 0) labels[i] = IGNORE_LABEL;
   return { inputs: encodeSudoku(puzzle, new Int32Array(puzzle.length)), labels, puzzleId: 0 };
-}
-
-/** A CSV row straight to an example (no intermediate grids: the hot path of streaming), checked like a record. */
-function rowToExample(row: PuzzleCsvRow, n: SudokuSize, file: string | undefined): Example {
-  const where = { file, line: row.line };
-  const N = n * n;
-  const { question: q, answer: a } = row;
-  if (q.length !== N) throw new DataError(`question: expected ${N} characters for a ${n}×${n} sudoku, got ${q.length}.`, where);
-  if (a.length !== N) throw new DataError(`answer: expected ${N} characters for a ${n}×${n} sudoku, got ${a.length}.`, where);
-  const inputs = new Int32Array(N);
-  const labels = new Int32Array(N);
-  for (let i = 0; i < N; i++) {
-    const c = q.charCodeAt(i);
-    const d = c === 46 || c === 48 ? 0 : c - 48;
-    if (!(d >= 0 && d <= n)) throw new DataError(`question: character ${JSON.stringify(q[i])} at position ${i}: expected '.' or a digit 1-${n}.`, where);
-    const e = a.charCodeAt(i) - 48;
-    if (!(e >= 1 && e <= n) || (d !== 0 && d !== e)) {
-      throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
-    }
-    inputs[i] = d + 1;
-    labels[i] = e + 1;
-  }
-  if (!solvesTokens(labels, n)) throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
-  return { inputs, labels, puzzleId: 0 };
-}
-
-function solvesTokens(labels: Int32Array, n: SudokuSize): boolean {
-  const digits = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) digits[i] = labels[i]! - 1;
-  return isValidSolution(digits, sudokuSpec(n));
 }
 
 /**
