@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 export const workspaceAliases: Record<string, string> = {
+  '@trm-ts/data/node': fileURLToPath(new URL('./packages/trm-data/src/node/index.ts', import.meta.url)),
   '@trm-ts/core/parity': fileURLToPath(new URL('./packages/trm-core/src/parity/index.ts', import.meta.url)),
   '@trm-ts/core/node': fileURLToPath(new URL('./packages/trm-core/src/node/index.ts', import.meta.url)),
   '@trm-ts/core': src('trm-core'),
