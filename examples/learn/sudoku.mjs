@@ -42,7 +42,9 @@ const trainer = new Trainer(config, source);
 console.log(`backend ${info.backend} (${JSON.stringify(info.details)}); data ${dataSeconds.toFixed(1)} s: train ${splits.train.numExamples} examples, test ${splits.test.numExamples}, classes ${JSON.stringify(splits.info.classes)}, mean clues test ${splits.info.meanClues.test.toFixed(1)}`);
 console.log(`preset ${presetName}: ${JSON.stringify(config)}`);
 
-const testEval = () => trainer.withEvalWeights((net) => evaluate(net, splits.test.batches({ batchSize: 250 })));
+// Test-time init as in training (§8.3): random draws for 'random', zeros for 'mixed' / 'zeros'.
+const testEval = () => trainer.withEvalWeights((net) =>
+  evaluate(net, splits.test.batches({ batchSize: 250 }), { latentInit: trainer.config.latentInit, initScale: trainer.config.initScale ?? undefined, seed }));
 const budget = minutes * 60;
 const curve = [];
 let nextEval = evalEvery;

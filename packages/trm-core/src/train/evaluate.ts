@@ -7,6 +7,8 @@ import type { TrmNetwork } from '../model/network.js';
 import { batchTensors, evalStep, type TaskBatch } from '../model/supervision.js';
 import type { Latents } from '../model/recursion.js';
 import { RowMetrics } from '../model/metrics.js';
+import { Rng } from '../random.js';
+import { drawLatentInit, type LatentInit, type LatentInitMode } from './randomize.js';
 
 export interface EvalMetrics {
   /** Rows counted (non-padding rows with at least one label). */
@@ -22,6 +24,28 @@ export interface EvalMetrics {
 export interface EvaluateOptions {
   /** N_sup at test time (default: the model's supervisionSteps). */
   supervisionSteps?: number;
+  /** Initial latents (ALGORITHM §8.3): 'static' (default), 'random' (one draw per batch), 'mixed' / 'zeros' (zeros at test). */
+  latentInit?: LatentInitMode;
+  /** Std of 'random' init vectors (default sqrt(1/D)). */
+  initScale?: number;
+  /** Seed of the 'random' draws. */
+  seed?: number;
+}
+
+/** Latents [B, P, D] for a LatentInit draw (static = the model's H_init / L_init). */
+export function latentsFromInit(net: TrmNetwork, init: LatentInit, batchSize: number): Latents {
+  const P = net.seqLenInternal;
+  const D = net.config.hiddenSize;
+  if (init.kind === 'static') return net.initialLatents(batchSize);
+  return tf.tidy(() => {
+    if (init.kind === 'vector') {
+      return {
+        y: tf.broadcastTo(tf.tensor3d(init.y, [1, 1, D]), [batchSize, P, D]),
+        z: tf.broadcastTo(tf.tensor3d(init.z, [1, 1, D]), [batchSize, P, D]),
+      };
+    }
+    return { y: tf.tensor3d(init.y, [batchSize, P, D]), z: tf.tensor3d(init.z, [batchSize, P, D]) };
+  });
 }
 
 /** Evaluates `net` on every batch of `batches` (e.g. `dataset.batches({batchSize})`, which pads the last one). */
@@ -29,9 +53,11 @@ export async function evaluate(net: TrmNetwork, batches: Iterable<TaskBatch>, op
   const steps = opts.supervisionSteps ?? net.config.supervisionSteps;
   const V = net.config.vocabSize;
   const metrics = new RowMetrics();
+  const rng = new Rng(opts.seed ?? 0);
   for (const b of batches) {
     const bt = batchTensors(net, b);
-    let lat: Latents = net.initialLatents(b.batchSize);
+    const init = drawLatentInit(rng, opts.latentInit ?? 'static', { batch: b.batchSize, positions: net.seqLenInternal, hidden: net.config.hiddenSize, training: false, initScale: opts.initScale });
+    let lat: Latents = latentsFromInit(net, init, b.batchSize);
     let logits: Float32Array | null = null;
     let q: Float32Array | null = null;
     for (let s = 0; s < steps; s++) {

@@ -27,6 +27,7 @@ import {
   hierarchicalStepWeights, refreshMinSteps, type RecursionDepth,
 } from './randomize.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config.js';
+import { latentsFromInit } from './evaluate.js';
 
 /** Where training rows come from: an iterator of TaskBatch (e.g. trm-data's `dataset.batches(...)`). */
 export interface BatchSource {
@@ -315,25 +316,14 @@ export class Trainer {
     const P = net.seqLenInternal;
     const D = c.model.hiddenSize;
     const init = drawLatentInit(this.rng, c.latentInit, { batch: B, positions: P, hidden: D, training: true, initScale: c.initScale ?? undefined });
+    const fresh = latentsFromInit(net, init, B);
     const [y, z] = tf.tidy(() => {
-      let iy: tf.Tensor;
-      let iz: tf.Tensor;
-      if (init.kind === 'static') {
-        const s = net.initialLatents(B);
-        iy = s.y;
-        iz = s.z;
-      } else if (init.kind === 'vector') {
-        iy = tf.broadcastTo(tf.tensor3d(init.y, [1, 1, D]), [B, P, D]);
-        iz = tf.broadcastTo(tf.tensor3d(init.z, [1, 1, D]), [B, P, D]);
-      } else {
-        iy = tf.tensor3d(init.y, [B, P, D]);
-        iz = tf.tensor3d(init.z, [B, P, D]);
-      }
-      if (!this.y || !this.z) return [iy, iz];
+      if (!this.y || !this.z) return [tf.clone(fresh.y), tf.clone(fresh.z)];
       const mask = tf.reshape(tf.tensor1d(Int32Array.from(restart), 'int32'), [B, 1, 1]);
       const cond = tf.cast(tf.broadcastTo(mask, [B, P, D]), 'bool');
-      return [tf.where(cond, iy, this.y), tf.where(cond, iz, this.z)];
+      return [tf.where(cond, fresh.y, this.y), tf.where(cond, fresh.z, this.z)];
     });
+    tf.dispose([fresh.y, fresh.z]);
     if (this.y) tf.dispose([this.y, this.z!]);
     this.y = y!;
     this.z = z!;
