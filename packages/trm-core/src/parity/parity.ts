@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fromOfficialConfig } from '../config.js';
-import { assignStateDict } from '../checkpoint/model-io.js';
+import { loadSafetensorsInto } from '../checkpoint/model-io.js';
 import { parseSafetensors, type ParsedSafetensors } from '../checkpoint/safetensors.js';
 import { toFloat32 } from '../checkpoint/dtypes.js';
 import { TrmNetwork } from '../model/network.js';
@@ -50,13 +50,6 @@ export interface FixtureFiles {
   tolerances: { float32: ParityTolerances };
   weights: Uint8Array;
   io: Uint8Array;
-}
-
-const WEIGHT_PREFIXES = ['_orig_mod.model.inner.', 'model.inner.'];
-
-function stripPrefix(key: string): string {
-  for (const p of WEIGHT_PREFIXES) if (key.startsWith(p)) return key.slice(p.length);
-  return key;
 }
 
 /** Compares elementwise: |x − ref| ≤ A·max|ref| + R·|ref|. */
@@ -117,10 +110,8 @@ export async function runParity(files: FixtureFiles): Promise<ParityReport> {
   const net = new TrmNetwork(fromOfficialConfig(files.config));
   const checks: ParityCheck[] = [];
   try {
-    const weights = parseSafetensors(files.weights);
-    const state = new Map<string, Float32Array>();
-    for (const [k, t] of weights.tensors) state.set(stripPrefix(k), toFloat32(t));
-    assignStateDict(net, state);
+    // The loader users call: prefixes, every key and every shape are checked (checkpoint/state-dict.ts).
+    loadSafetensorsInto(net, files.weights);
 
     const io = new Io(parseSafetensors(files.io));
     const inputs = io.get('inputs');
