@@ -2,9 +2,9 @@
  * ARC grids for the evaluator: the eight dihedral transforms and their inverses (ALGORITHM.md §7.6), the
  * crop of a 30×30 token canvas at its PAD/EOS border (§8.7), the inverse of a named augmentation (§7.5,
  * §7.6) and the grid hash `sha256(bytes([h, w]) ++ cells)` (§8.7).
- * (@trm-ts/data has its own dihedral transforms for the builder; both follow §7.6.)
  */
 import { ConfigError, ShapeError, check } from '@trm-ts/core';
+import { DIHEDRAL_INVERSE, dihedral as dihedralGrid } from '@trm-ts/data';
 import { sha256Hex } from './sha256.js';
 
 /** An h×w grid of colours 0..9, row-major. */
@@ -22,8 +22,8 @@ export const ARC_SIDE = 30;
 /** Separator inside augmented puzzle names `<task>|||t<tid>|||<10 digits>` (official PuzzleIdSeparator). */
 export const ARC_NAME_SEPARATOR = '|||';
 
-/** `inverse[tid]` undoes dihedral `tid` (§7.6). */
-export const DIHEDRAL_INVERSE: readonly number[] = Object.freeze([0, 3, 2, 1, 4, 5, 6, 7]);
+/** `inverse[tid]` undoes dihedral `tid` (§7.6); the one table of @trm-ts/data. */
+export { DIHEDRAL_INVERSE };
 
 /** ARC JSON grid (list of rows) → ArcGrid; checks 0..9 colours, equal row lengths, at most 30×30. */
 export function arcGridFromJson(rows: readonly (readonly number[])[]): ArcGrid {
@@ -46,29 +46,11 @@ export function arcGridToJson(g: ArcGrid): number[][] {
   return Array.from({ length: g.h }, (_, i) => Array.from(g.cells.subarray(i * g.w, (i + 1) * g.w)));
 }
 
-/** Dihedral transform `tid` ∈ 0..7 of §7.6 (output index [i][j] listed per case). */
+/** Dihedral transform `tid` ∈ 0..7 of §7.6, by @trm-ts/data's implementation (the builder's own transforms). */
 export function dihedral(g: ArcGrid, tid: number): ArcGrid {
-  const { h: H, w: W, cells: a } = g;
-  const at = (r: number, c: number) => a[r * W + c]!;
-  let f: (i: number, j: number) => number;
-  let swap = false; // output is W×H
-  switch (tid) {
-    case 0: f = (i, j) => at(i, j); break;
-    case 1: swap = true; f = (i, j) => at(j, W - 1 - i); break; // rot90 CCW
-    case 2: f = (i, j) => at(H - 1 - i, W - 1 - j); break; // rot180
-    case 3: swap = true; f = (i, j) => at(H - 1 - j, i); break; // rot270
-    case 4: f = (i, j) => at(i, W - 1 - j); break; // flip left-right
-    case 5: f = (i, j) => at(H - 1 - i, j); break; // flip up-down
-    case 6: swap = true; f = (i, j) => at(j, i); break; // transpose
-    case 7: swap = true; f = (i, j) => at(H - 1 - j, W - 1 - i); break; // anti-transpose
-    default:
-      throw new ConfigError(`dihedral: expected a transform id in 0..7, got ${tid}.`);
-  }
-  const h = swap ? W : H;
-  const w = swap ? H : W;
-  const cells = new Uint8Array(h * w);
-  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) cells[i * w + j] = f(i, j);
-  return { h, w, cells };
+  check(Number.isInteger(tid) && tid >= 0 && tid <= 7, () => `dihedral: expected a transform id in 0..7, got ${tid}.`, ConfigError);
+  const out = dihedralGrid({ h: g.h, w: g.w, data: g.cells }, tid);
+  return { h: out.h, w: out.w, cells: out.data };
 }
 
 /**
