@@ -9,6 +9,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError, activateBackend, type BackendAdapter, type BackendInfo } from '@trm-ts/core';
+import { installZeroCopyKernels } from './zero-copy.js';
+
+installZeroCopyKernels();
 
 export interface WasmBackendOptions {
   /**
@@ -54,3 +57,4 @@ export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInf
   return wasmBackend.setup(options);
 }
 export * from './threads.js';
+export { installZeroCopyKernels } from './zero-copy.js';

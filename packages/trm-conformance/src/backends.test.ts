@@ -4,7 +4,13 @@ import { BACKEND_NAMES, selectBackends } from './backends.js';
 
 describe('TRM_BACKENDS', () => {
   it('unset or empty selects every backend, each skipped when it cannot start', () => {
-    expect(selectBackends(undefined)).toEqual({ names: [...BACKEND_NAMES], explicit: false });
+    const saved = process.env.TRM_BACKENDS; // the suite itself may run with a selection
+    delete process.env.TRM_BACKENDS;
+    try {
+      expect(selectBackends(undefined)).toEqual({ names: [...BACKEND_NAMES], explicit: false });
+    } finally {
+      if (saved !== undefined) process.env.TRM_BACKENDS = saved;
+    }
     expect(selectBackends(' , ')).toEqual({ names: [...BACKEND_NAMES], explicit: false });
   });
 

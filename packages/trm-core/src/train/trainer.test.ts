@@ -152,6 +152,24 @@ describe('Trainer', () => {
     c.dispose();
   });
 
+  it('rematerialize: false trains to the same weights as the rematerialised default, and validates its value', async () => {
+    const cfg: Partial<TrainConfig> = { ...base, loop: 'batch' };
+    const a = new Trainer(cfg, new CopySource(4));
+    const b = new Trainer({ ...cfg, rematerialize: false }, new CopySource(4));
+    const w0 = await weightsOf(a.network.vars);
+    for (let i = 0; i < 4; i++) {
+      await a.trainStep();
+      await b.trainStep();
+    }
+    const wa = await weightsOf(a.network.vars);
+    const wb = await weightsOf(b.network.vars);
+    for (const k of Object.keys(wa)) wa[k]!.forEach((v, i) => expect(wb[k]![i]).toBeCloseTo(v, 6));
+    expect(wa).not.toEqual(w0); // the steps moved the weights
+    a.dispose();
+    b.dispose();
+    expect(() => new Trainer({ ...cfg, rematerialize: 'no' as unknown as boolean }, new CopySource(4))).toThrow(/rematerialize.*true or false/);
+  });
+
   it('stops on a NaN loss with a TrainingError and applies no update', async () => {
     const trainer = new Trainer(base, new CopySource(4));
     await trainer.trainStep();

@@ -193,7 +193,7 @@ export class Trainer {
     const labelsOverride = carry.milestones ? this.milestoneTargets() : undefined;
     const g = await gradStep(this.network, batch, { y: this.y!, z: this.z! }, {
       latentSteps: depth.latentSteps, recursions: depth.recursions, noGradRecursions: noGrad, gradRecursions: withGrad,
-      lossScale, rowWeights: weights, microBatch: c.microBatch, labelsOverride,
+      lossScale, rowWeights: weights, microBatch: c.microBatch, labelsOverride, rematerialize: c.rematerialize,
     });
     tf.dispose([batch.inputs, batch.labels, batch.puzzleIds, ...(labelsOverride ? [labelsOverride] : [])]);
     if (!Number.isFinite(g.loss)) {
