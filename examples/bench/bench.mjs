@@ -1,4 +1,7 @@
-// `pnpm bench [--json] [--backend wasm|wasm-threads[:N]|cpu] [--config NAME] [--micro N] [--reps N]`
+// `pnpm bench [--json] [--backend wasm|wasm-threads[:N]|cpu] [--config NAME] [--micro N] [--reps N] [--no-remat] [--copying-kernels]`
+// --no-remat: the taped recursion is not rematerialised (TrainConfig.rematerialize = false).
+// --copying-kernels: tfjs-backend-wasm's own copying Identity / Cast kernels instead of @trm-ts/backend-wasm's
+// zero-copy ones (an A/B switch for docs/benchmarks.md).
 // Times one TRM supervision step per named config: train_step_s = forward + backward of one supervision step
 // (T−1 recursions untaped, the last taped) + an AdamW update; eval_step_s = one supervision step without
 // gradient. Each config runs in its own child process so that its peak RSS is its own.
@@ -6,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
+import { restoreCopyingKernels, useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
 import { TrmNetwork, batchTensors, evalStep, gradStep, disposeGradStep, Rng, AdamW } from '@trm-ts/core';
 
 const BASE = { numLayers: 2, recursions: 3, latentSteps: 6, expansion: 4, puzzleEmbLen: 16, numPuzzleIdentifiers: 1 };
@@ -32,6 +35,8 @@ const opt = (name, dflt) => {
 const json = args.includes('--json');
 const backend = opt('backend', 'wasm');
 const reps = Number(opt('reps', 3));
+const remat = !args.includes('--no-remat');
+const copying = args.includes('--copying-kernels');
 
 async function runOne(name) {
   const cfg = CONFIGS[name];
@@ -42,6 +47,7 @@ async function runOne(name) {
     threads = Number(backend.split(':')[1] ?? 2);
     await useWasmThreadsBackend({ numThreads: threads });
   } else await tf.setBackend(backend);
+  if (copying) restoreCopyingKernels();
   const micro = Number(opt('micro', cfg.micro));
   const net = new TrmNetwork(cfg.model, { seed: 1 });
   const rng = new Rng(2);
@@ -55,7 +61,7 @@ async function runOne(name) {
   let latents = net.initialLatents(B);
 
   const trainStep = async () => {
-    const g = await gradStep(net, batch, latents, { lossScale: 1 / B, microBatch: micro });
+    const g = await gradStep(net, batch, latents, { lossScale: 1 / B, microBatch: micro, rematerialize: remat });
     opt_.apply(Object.fromEntries(g.grads), 1e-4);
     await g.y.data(); // wait for the device
     await net.v('lm_head.weight').data();
@@ -83,7 +89,7 @@ async function runOne(name) {
   const evalS = await time(evalOnce);
   const result = {
     config: name, backend: backend === 'wasm' || backend === 'cpu' ? tf.getBackend() : backend, threads, batch_size: B, micro_batch: micro, train_step_s: +train.toFixed(3), eval_step_s: +evalS.toFixed(3),
-    params: net.numParams(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), reps,
+    params: net.numParams(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), reps, rematerialize: remat, zero_copy_kernels: !copying,
   };
   opt_.dispose();
   tf.dispose([latents.y, latents.z, batch.inputs, batch.labels, batch.puzzleIds]);
@@ -100,6 +106,8 @@ if (only && args.includes('--child')) {
   for (const name of names) {
     const childArgs = [fileURLToPath(import.meta.url), '--child', '--config', name, '--backend', backend, '--reps', String(reps)];
     if (opt('micro')) childArgs.push('--micro', opt('micro'));
+    if (!remat) childArgs.push('--no-remat');
+    if (copying) childArgs.push('--copying-kernels');
     const r = spawnSync(process.execPath, childArgs, { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
     if (r.status !== 0 || !line) {

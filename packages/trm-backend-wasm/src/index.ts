@@ -57,4 +57,4 @@ export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInf
   return wasmBackend.setup(options);
 }
 export * from './threads.js';
-export { installZeroCopyKernels } from './zero-copy.js';
+export { installZeroCopyKernels, restoreCopyingKernels } from './zero-copy.js';

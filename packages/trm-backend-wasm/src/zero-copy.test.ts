@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useWasmBackend } from './index.js';
+import { installZeroCopyKernels, restoreCopyingKernels, useWasmBackend } from './index.js';
 
 describe('zero-copy Identity / Cast on wasm', () => {
   beforeAll(async () => {
@@ -50,5 +50,21 @@ describe('zero-copy Identity / Cast on wasm', () => {
     });
     tf.dispose([x, g]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('restoreCopyingKernels puts the copying kernels back and installZeroCopyKernels re-installs', () => {
+    const buffers = () => {
+      const x = tf.tensor([1, 2]);
+      const before = tf.memory().numDataBuffers;
+      const y = tf.clone(x);
+      const n = tf.memory().numDataBuffers - before;
+      tf.dispose([x, y]);
+      return n;
+    };
+    expect(buffers()).toBe(0);
+    restoreCopyingKernels();
+    expect(buffers()).toBe(1);
+    installZeroCopyKernels();
+    expect(buffers()).toBe(0);
   });
 });

@@ -15,6 +15,7 @@ interface RefCountingBackend {
   incRef(dataId: object): void;
 }
 
+let originals: { identity: tf.KernelConfig; cast: tf.KernelConfig } | null = null;
 let installed = false;
 
 /** Replaces the wasm backend's copying Identity / same-dtype Cast kernels (idempotent). */
@@ -24,6 +25,7 @@ export function installZeroCopyKernels(): void {
   const cast = tf.getKernel('Cast', 'wasm');
   if (!identity || !cast) return; // tfjs-backend-wasm not registered: nothing to replace
   installed = true;
+  originals = { identity, cast };
   const alias = (x: tf.TensorInfo, backend: unknown): tf.TensorInfo => {
     (backend as RefCountingBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
@@ -44,4 +46,14 @@ export function installZeroCopyKernels(): void {
       return x.dtype !== 'string' && (args.attrs as { dtype?: string }).dtype === x.dtype ? alias(x, args.backend) : cast.kernelFunc(args);
     },
   });
+}
+
+/** Puts tfjs-backend-wasm's own (copying) kernels back, e.g. to measure the difference (examples/bench --copying-kernels). */
+export function restoreCopyingKernels(): void {
+  if (!installed || !originals) return;
+  for (const k of [originals.identity, originals.cast]) {
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel(k);
+  }
+  installed = false;
 }

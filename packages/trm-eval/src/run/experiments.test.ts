@@ -4,7 +4,7 @@ import { ConfigError, Rng, type TaskBatch } from '@trm-ts/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { experimentAReport, experimentBReport } from './experiment-report.js';
-import { EXP_B_VARIANTS, runExperimentA, runExperimentB, type ExperimentData, type ExperimentDataset, type ExperimentScale } from './experiments.js';
+import { EXP_B_VARIANTS, experimentAJobs, runExperimentA, runExperimentB, runExperimentJob, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
 
 let before = 0;
 beforeAll(async () => {
@@ -127,5 +127,36 @@ describe('runExperimentB', () => {
     expect(report.markdown).toContain('Pearson correlation');
     expect(report.markdown).toMatch(/\| rand T w1 \| init random, recursions ±1 \|/);
     expect(XMLValidator.validate(report.files['exp-b-aa.svg']!)).toBe(true);
+  });
+});
+
+describe('experiment jobs', () => {
+  it('Exp A lists random-init jobs first (k× the test passes) and reports static → random whatever the order', () => {
+    expect(experimentAJobs([1, 2]).map((j) => (j.experiment === 'A' ? `${j.init}${j.seed}` : ''))).toEqual(['random1', 'random2', 'static1', 'static2']);
+  });
+
+  it('an executor that runs the jobs in another order gives the same runs as the default sequential one', async () => {
+    const variants = [EXP_B_VARIANTS[0]!, { name: 'rand N_sup w2', latentInit: 'random' as const, randomize: { supervisionSteps: 2 } }];
+    const scale = { ...TINY, seeds: [1, 2] };
+    const seq = await runExperimentB(data, { scale, variants });
+    let calls = 0;
+    const reversed = await runExperimentB(data, {
+      scale,
+      variants,
+      runJobs: async (jobs) => {
+        const out: ExperimentJobResult[] = new Array(jobs.length);
+        for (let i = jobs.length - 1; i >= 0; i--) {
+          calls++;
+          out[i] = await runExperimentJob(data, scale, JSON.parse(JSON.stringify(jobs[i])));
+        }
+        return out;
+      },
+    });
+    expect(calls).toBe(4);
+    // Everything but wall-clock times (keys ending in Ms / Seconds) must be identical.
+    const strip = (r: ExpBRun) => JSON.parse(JSON.stringify(r, (k, v) => (/(Ms|Seconds)$/.test(k) ? 0 : v)));
+    expect(reversed.runs.map(strip)).toEqual(seq.runs.map(strip));
+    expect(reversed.runs.map((r) => `${r.variant}/${r.seed}`)).toEqual(['baseline/1', 'baseline/2', 'rand N_sup w2/1', 'rand N_sup w2/2']);
+    expect(reversed.protocol).toEqual(seq.protocol);
   });
 });

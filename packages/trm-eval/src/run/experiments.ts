@@ -17,6 +17,7 @@ import {
   ConfigError,
   Trainer,
   check,
+  resolveTrainConfig,
   type LatentInitMode,
   type TaskBatch,
   type TrainConfig,
@@ -68,6 +69,8 @@ export interface ExperimentScale {
   alignmentExamples: number;
   /** Rows per evaluation batch. */
   evalBatch: number;
+  /** Split sizes (puzzles) the experiment CLI generates for this scale; library callers pass their own data. */
+  splits?: { train: number; val: number; test: number };
 }
 
 const SUDOKU_TRM_MLP: Partial<TrmConfig> = { mixer: 'mlp', posEncodings: 'none', numLayers: 2, puzzleEmbLen: 1, lossType: 'softmax' };
@@ -76,7 +79,7 @@ const CPU_TRAIN = { loop: 'batch', lossNorm: 'alive', explorationDraw: 'perSampl
 
 /**
  * §11.4 as specified for 4×4 sudoku (D 64, n 4, T 2, N_sup 8, batch 64, lr 1e-3 warm-up 200, EMA 0.999,
- * 2,500 steps, 3 seeds). Exceeds 30 minutes on a shared 2-core machine; see `REDUCED_SCALE`.
+ * 2,500 steps, 3 seeds). Takes hours on a 2-core machine (docs/experiments); see `CPU30_SCALE`.
  */
 export const CPU_SCALE: Readonly<ExperimentScale> = Object.freeze({
   name: 'cpu (§11.4)',
@@ -91,26 +94,30 @@ export const CPU_SCALE: Readonly<ExperimentScale> = Object.freeze({
   alignmentSteps: 64,
   alignmentExamples: 256,
   evalBatch: 256,
+  splits: { train: 2000, val: 256, test: 1000 },
 });
 
 /**
- * What fits in well under 30 minutes per experiment on the shared 2-core dev machine (other jobs running): 4×4 sudoku,
- * D 32, 1 layer, n 3, T 2, N_sup 6, 250 steps of batch 64 (lr 3e-3, warm-up 50, EMA 0.99), validation every 50
- * steps at N_test 12, test N_test ≤ 64, AA at N_test 32 on 128 puzzles, 3 seeds. Measured: Exp A 15 min, Exp B ≈ 20 min.
+ * What fits in under 30 minutes per experiment on this project's 2-core machine with the CLI's two worker
+ * processes (`--workers 2`): §11.4 with D 32 instead of 64 and 250 optimizer steps instead of 2–3k, trained
+ * with the tuned CPU recipe (lr 3e-3, warm-up 50, EMA 0.99 — at EMA 0.999 the shadow weights still hold
+ * ~78% of the init after 250 steps, §12.14); 256 validation and 256 test puzzles; validation every 50 steps at
+ * N_test 16; test N_test ≤ 64, k ≤ 7; AA on the 256 test puzzles at N_test 32. Timings: docs/experiments.
  */
-export const REDUCED_SCALE: Readonly<ExperimentScale> = Object.freeze({
-  name: 'reduced',
+export const CPU30_SCALE: Readonly<ExperimentScale> = Object.freeze({
+  name: 'cpu30',
   reduced: true,
-  model: { ...SUDOKU_TRM_MLP, hiddenSize: 32, numLayers: 1, latentSteps: 3, recursions: 2, supervisionSteps: 6 },
-  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 250, lr: 3e-3, lrWarmupSteps: 50, emaRate: 0.99 },
+  model: { ...SUDOKU_TRM_MLP, hiddenSize: 32, latentSteps: 4, recursions: 2, supervisionSteps: 8 },
+  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 250, lr: 3e-3, lrWarmupSteps: 50, emaRate: 0.99, rematerialize: false },
   seeds: [1, 2, 3],
   evalInterval: 50,
-  valSteps: 12,
-  testSteps: [1, 2, 4, 6, 8, 16, 32, 64],
+  valSteps: 16,
+  testSteps: [1, 2, 4, 8, 16, 32, 64],
   ks: [1, 3, 5, 7],
   alignmentSteps: 32,
-  alignmentExamples: 128,
+  alignmentExamples: 256,
   evalBatch: 128,
+  splits: { train: 2000, val: 256, test: 256 },
 });
 
 export interface ExperimentOptions {
@@ -119,6 +126,12 @@ export interface ExperimentOptions {
   seeds?: readonly number[];
   /** Progress lines (e.g. console.log). */
   log?: (line: string) => void;
+  /**
+   * Runs the experiment's jobs (one trained model each; plain data) and returns their results in job order.
+   * Default: one after the other in this thread with `runExperimentJob`. The CLI passes a pool of worker
+   * processes; every job seeds all of its randomness from its own seed, so the results do not depend on it.
+   */
+  runJobs?: (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]>;
 }
 
 /** Plain-data description of the protocol, printed in the report. */
@@ -150,8 +163,9 @@ function checkData(data: ExperimentData): void {
   }
 }
 
-function protocolOf(data: ExperimentData, scale: ExperimentScale, seeds: readonly number[], trainer: Trainer): ExperimentProtocol {
-  const { model, ...train } = trainer.config;
+/** The protocol of a run of `scale` on `data` (the resolved model and training settings, without seed / init / randomisation). */
+export function experimentProtocol(data: ExperimentData, scale: ExperimentScale, seeds: readonly number[]): ExperimentProtocol {
+  const { model, ...train } = resolveTrainConfig(trainConfig(data, scale, seeds[0] ?? 0, { name: 'baseline', latentInit: 'static' }));
   delete (train as Record<string, unknown>).seed;
   delete (train as Record<string, unknown>).latentInit;
   delete (train as Record<string, unknown>).randomize;
@@ -228,49 +242,61 @@ export interface ExpAResult {
   seconds: number;
 }
 
+/** One Exp A job: train one init × seed, select the best validation checkpoint, test it over the N_sup × k grid. */
+export async function runExpAJob(data: ExperimentData, scale: ExperimentScale, init: 'static' | 'random', seed: number, log: (l: string) => void = () => {}): Promise<ExpARun> {
+  checkData(data);
+  const label = `A ${init} seed ${seed}`;
+  const maxStep = Math.max(...scale.testSteps);
+  const trainer = new Trainer(trainConfig(data, scale, seed, { name: init, latentInit: init }), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
+  try {
+    const validation: { step: number; solved: number }[] = [];
+    let best: { step: number; solved: number; weights: Weights } | null = null;
+    const { seconds } = await train(trainer, scale.evalInterval, async (step) => {
+      await trainer.withEvalWeights(async (net) => {
+        // Selection: single read-out at s = valSteps (§11.2); random-init models draw their val inits from a fixed seed.
+        const r = await runSweep(net, data.val.batches({ batchSize: scale.evalBatch }), { steps: scale.valSteps, record: [scale.valSteps], init, seed: 1000 + seed, readouts: ['single'] });
+        const solved = r.sweep.curves.single!.solved[0]![0]!;
+        validation.push({ step, solved });
+        log(`${label} val solved @${scale.valSteps}: ${(100 * solved).toFixed(1)}%`);
+        if (!best || solved > best.solved) best = { step, solved, weights: readWeights(net) };
+      });
+    }, log, label);
+    const chosen = best as { step: number; solved: number; weights: Weights } | null;
+    check(chosen, () => `${label}: no validation ran.`, ConfigError);
+    writeWeights(trainer.network, chosen.weights); // the best EMA checkpoint, now the live weights
+    const ks = init === 'random' ? scale.ks : [1];
+    const test = await runSweep(trainer.network, data.test.batches({ batchSize: scale.evalBatch }), { steps: maxStep, record: scale.testSteps, ks, init, seed: 2000 + seed });
+    log(`${label} test (best step ${chosen.step}): single solved @${maxStep} ${(100 * test.sweep.curves.single!.solved[0]!.at(-1)!).toFixed(1)}%, read-out overhead ${(100 * test.timing.readoutOverhead).toFixed(2)}%`);
+    return { init, seed, trainSeconds: seconds, validation, bestStep: chosen.step, bestValSolved: chosen.solved, test };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Exp A's jobs: every init × seed, random-init jobs first (they run k× the test passes, so a pool balances better). */
+export function experimentAJobs(seeds: readonly number[]): ExperimentJob[] {
+  return (['random', 'static'] as const).flatMap((init) => seeds.map((seed): ExperimentJob => ({ experiment: 'A', init, seed })));
+}
+
+/** Exp A from its job results (any order): runs sorted static → random then by seed, means, timing. */
+export function assembleExperimentA(data: ExperimentData, scale: ExperimentScale, seeds: readonly number[], results: readonly ExpARun[], seconds: number): ExpAResult {
+  const order = { static: 0, random: 1 };
+  const runs = [...results].sort((a, b) => order[a.init] - order[b.init] || seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
+  const timing = emptyTiming();
+  for (const r of runs) addTiming(timing, r.test.timing);
+  const mean = (['static', 'random'] as const).map((init) => ({ init, sweep: meanSweeps(runs.filter((r) => r.init === init).map((r) => r.test.sweep)) }));
+  return { experiment: 'A', protocol: experimentProtocol(data, scale, seeds), runs, mean, timing, seconds };
+}
+
 /** Exp A (§11.2, §11.4): static vs random init, best checkpoints, N_sup × k sweep with every read-out. */
 export async function runExperimentA(data: ExperimentData, options: ExperimentOptions): Promise<ExpAResult> {
   const { scale, log = () => {} } = options;
   const seeds = options.seeds ?? scale.seeds;
   checkData(data);
   const t0 = now();
-  const runs: ExpARun[] = [];
-  const timing = emptyTiming();
-  let protocol: ExperimentProtocol | null = null;
-  const maxStep = Math.max(...scale.testSteps);
-  for (const init of ['static', 'random'] as const) {
-    for (const seed of seeds) {
-      const label = `A ${init} seed ${seed}`;
-      const trainer = new Trainer(trainConfig(data, scale, seed, { name: init, latentInit: init }), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
-      try {
-        protocol ??= protocolOf(data, scale, seeds, trainer);
-        const validation: { step: number; solved: number }[] = [];
-        let best: { step: number; solved: number; weights: Weights } | null = null;
-        const { seconds } = await train(trainer, scale.evalInterval, async (step) => {
-          await trainer.withEvalWeights(async (net) => {
-            // Selection: single read-out at s = valSteps (§11.2); random-init models draw their val inits from a fixed seed.
-            const r = await runSweep(net, data.val.batches({ batchSize: scale.evalBatch }), { steps: scale.valSteps, record: [scale.valSteps], init, seed: 1000 + seed, readouts: ['single'] });
-            const solved = r.sweep.curves.single!.solved[0]![0]!;
-            validation.push({ step, solved });
-            log(`${label} val solved @${scale.valSteps}: ${(100 * solved).toFixed(1)}%`);
-            if (!best || solved > best.solved) best = { step, solved, weights: readWeights(net) };
-          });
-        }, log, label);
-        const chosen = best as { step: number; solved: number; weights: Weights } | null;
-        check(chosen, () => `${label}: no validation ran.`, ConfigError);
-        writeWeights(trainer.network, chosen.weights); // the best EMA checkpoint, now the live weights
-        const ks = init === 'random' ? scale.ks : [1];
-        const test = await runSweep(trainer.network, data.test.batches({ batchSize: scale.evalBatch }), { steps: maxStep, record: scale.testSteps, ks, init, seed: 2000 + seed });
-        addTiming(timing, test.timing);
-        log(`${label} test (best step ${chosen.step}): single solved @${maxStep} ${(100 * test.sweep.curves.single!.solved[0]!.at(-1)!).toFixed(1)}%, read-out overhead ${(100 * test.timing.readoutOverhead).toFixed(2)}%`);
-        runs.push({ init, seed, trainSeconds: seconds, validation, bestStep: chosen.step, bestValSolved: chosen.solved, test });
-      } finally {
-        trainer.dispose();
-      }
-    }
-  }
-  const mean = (['static', 'random'] as const).map((init) => ({ init, sweep: meanSweeps(runs.filter((r) => r.init === init).map((r) => r.test.sweep)) }));
-  return { experiment: 'A', protocol: protocol!, runs, mean, timing, seconds: (now() - t0) / 1000 };
+  const jobs = experimentAJobs(seeds);
+  const results = options.runJobs ? await options.runJobs(jobs) : await runSequentially(data, scale, jobs, log);
+  return assembleExperimentA(data, scale, seeds, results as ExpARun[], (now() - t0) / 1000);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -305,36 +331,71 @@ export interface ExpBResult {
   seconds: number;
 }
 
+/** One Exp B job: train one variant × seed and test the final EMA model: solved at N_test and derangement AA. */
+export async function runExpBJob(data: ExperimentData, scale: ExperimentScale, variant: ExperimentVariant, seed: number, log: (l: string) => void = () => {}): Promise<ExpBRun> {
+  checkData(data);
+  const label = `B ${variant.name} seed ${seed}`;
+  const N = scale.alignmentSteps;
+  const aaBatch = await takeExamples(data.test.batches({ batchSize: scale.evalBatch }), Math.min(scale.alignmentExamples, data.test.numExamples), data.test.seqLen);
+  const trainer = new Trainer(trainConfig(data, scale, seed, variant), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
+  try {
+    const { seconds } = await train(trainer, scale.train.totalSteps, async () => {}, log, label);
+    const run = await trainer.withEvalWeights(async (net) => {
+      // Inference uses the variant's init (random-init models are tested with random inits, as the blog did) and fixed n, T.
+      const test = await runSweep(net, data.test.batches({ batchSize: scale.evalBatch }), { steps: N, record: [N], init: variant.latentInit, seed: 3000 + seed, readouts: ['single'] });
+      const alignment = await derangementAlignment(net, [aaBatch], { steps: N, init: variant.latentInit, seed: 4000 + seed });
+      return { solved: test.sweep.curves.single!.solved[0]![0]!, cellAcc: test.sweep.curves.single!.cellAcc[0]![0]!, alignment };
+    });
+    log(`${label}: solved ${(100 * run.solved).toFixed(1)}%, AA_y ${run.alignment.aaY?.toFixed(3)}, AA_z ${run.alignment.aaZ?.toFixed(3)}, AA_pred ${run.alignment.aaPred?.toFixed(3)}`);
+    return { variant: variant.name, seed, trainSeconds: seconds, ...run };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Exp B's jobs: every variant × seed. */
+export function experimentBJobs(variants: readonly ExperimentVariant[], seeds: readonly number[]): ExperimentJob[] {
+  return variants.flatMap((variant) => seeds.map((seed): ExperimentJob => ({ experiment: 'B', variant: { ...variant }, seed })));
+}
+
+/** Exp B from its job results (any order): runs sorted by variant then seed, and the scatter points. */
+export function assembleExperimentB(data: ExperimentData, scale: ExperimentScale, seeds: readonly number[], variants: readonly ExperimentVariant[], results: readonly ExpBRun[], seconds: number): ExpBResult {
+  const vi = (name: string) => variants.findIndex((v) => v.name === name);
+  const runs = [...results].sort((a, b) => vi(a.variant) - vi(b.variant) || seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
+  const points: AlignmentPoint[] = runs.map((r) => ({ variant: r.variant, seed: r.seed, aaY: r.alignment.aaY, aaZ: r.alignment.aaZ, aaPred: r.alignment.aaPred, solved: r.solved }));
+  return { experiment: 'B', protocol: experimentProtocol(data, scale, seeds), variants: variants.map((v) => ({ ...v })), runs, points, seconds };
+}
+
 /** Exp B (§11.3, §11.4): randomisation variants × seeds → solved and AA (y, z, predictions) of the final EMA model. */
 export async function runExperimentB(data: ExperimentData, options: ExperimentOptions & { variants?: readonly ExperimentVariant[] }): Promise<ExpBResult> {
   const { scale, log = () => {}, variants = EXP_B_VARIANTS } = options;
   const seeds = options.seeds ?? scale.seeds;
   checkData(data);
   const t0 = now();
-  const runs: ExpBRun[] = [];
-  let protocol: ExperimentProtocol | null = null;
-  const N = scale.alignmentSteps;
-  const aaBatch = await takeExamples(data.test.batches({ batchSize: scale.evalBatch }), Math.min(scale.alignmentExamples, data.test.numExamples), data.test.seqLen);
-  for (const variant of variants) {
-    for (const seed of seeds) {
-      const label = `B ${variant.name} seed ${seed}`;
-      const trainer = new Trainer(trainConfig(data, scale, seed, variant), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
-      try {
-        protocol ??= protocolOf(data, scale, seeds, trainer);
-        const { seconds } = await train(trainer, scale.train.totalSteps, async () => {}, log, label);
-        const run = await trainer.withEvalWeights(async (net) => {
-          // Inference uses the variant's init (random-init models are tested with random inits, as the blog did) and fixed n, T.
-          const test = await runSweep(net, data.test.batches({ batchSize: scale.evalBatch }), { steps: N, record: [N], init: variant.latentInit, seed: 3000 + seed, readouts: ['single'] });
-          const alignment = await derangementAlignment(net, [aaBatch], { steps: N, init: variant.latentInit, seed: 4000 + seed });
-          return { solved: test.sweep.curves.single!.solved[0]![0]!, cellAcc: test.sweep.curves.single!.cellAcc[0]![0]!, alignment };
-        });
-        log(`${label}: solved ${(100 * run.solved).toFixed(1)}%, AA_y ${run.alignment.aaY?.toFixed(3)}, AA_z ${run.alignment.aaZ?.toFixed(3)}, AA_pred ${run.alignment.aaPred?.toFixed(3)}`);
-        runs.push({ variant: variant.name, seed, trainSeconds: seconds, ...run });
-      } finally {
-        trainer.dispose();
-      }
-    }
-  }
-  const points: AlignmentPoint[] = runs.map((r) => ({ variant: r.variant, seed: r.seed, aaY: r.alignment.aaY, aaZ: r.alignment.aaZ, aaPred: r.alignment.aaPred, solved: r.solved }));
-  return { experiment: 'B', protocol: protocol!, variants: variants.map((v) => ({ ...v })), runs, points, seconds: (now() - t0) / 1000 };
+  const jobs = experimentBJobs(variants, seeds);
+  const results = options.runJobs ? await options.runJobs(jobs) : await runSequentially(data, scale, jobs, log);
+  return assembleExperimentB(data, scale, seeds, variants, results as ExpBRun[], (now() - t0) / 1000);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Jobs
+
+/** One trained model of an experiment, as plain data (it can be sent to another process). */
+export type ExperimentJob = { experiment: 'A'; init: 'static' | 'random'; seed: number } | { experiment: 'B'; variant: ExperimentVariant; seed: number };
+export type ExperimentJobResult = ExpARun | ExpBRun;
+
+/** Runs one job (e.g. in a worker process that built the same data and scale). */
+export function runExperimentJob(data: ExperimentData, scale: ExperimentScale, job: ExperimentJob, log: (l: string) => void = () => {}): Promise<ExperimentJobResult> {
+  return job.experiment === 'A' ? runExpAJob(data, scale, job.init, job.seed, log) : runExpBJob(data, scale, job.variant, job.seed, log);
+}
+
+/** A short name of a job for progress lines and errors. */
+export function jobLabel(job: ExperimentJob): string {
+  return job.experiment === 'A' ? `A ${job.init} seed ${job.seed}` : `B ${job.variant.name} seed ${job.seed}`;
+}
+
+async function runSequentially(data: ExperimentData, scale: ExperimentScale, jobs: readonly ExperimentJob[], log: (l: string) => void): Promise<ExperimentJobResult[]> {
+  const out: ExperimentJobResult[] = [];
+  for (const job of jobs) out.push(await runExperimentJob(data, scale, job, log));
+  return out;
 }
