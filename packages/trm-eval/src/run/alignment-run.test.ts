@@ -48,6 +48,21 @@ describe('derangementAlignment (§9.1)', () => {
     expect(off.rows).toBe(4);
   });
 
+  it("scores run 1 at its final step against the labels (ignored cells and padding rows do not count)", async () => {
+    const m = counterModel(4, 5);
+    // After 3 steps from zeros the counter model predicts (x + 3) mod 5: 3 for a 0 cell, 4 for a 1 cell.
+    const batch = counterBatch([E(0), E(1), E(2), E(3)], [1, 1, 1, 0]);
+    batch.labels = Int32Array.from([
+      [4, 3, 3, 3], // solved
+      [3, 4, 3, 0], // one wrong cell
+      [3, 3, 4, -100], // solved (the ignored cell does not count)
+      [0, 0, 0, 0], // padding row: not scored
+    ].flat());
+    const res = await derangementAlignment(m, [batch], { steps: 3, record: [1] });
+    expect(res.reference).toEqual({ rows: 3, solved: 2 / 3, cellAcc: 10 / 11 });
+    expect(res.agreement.steps).toEqual([1]); // scoring the final step does not add it to the recorded agreement steps
+  });
+
   it('random derangements never pair an example with itself; padding rows neither count nor lend latents', async () => {
     const m = counterModel(4, 5);
     // A padding row of 2s in the middle: lending it to example i would give cos 6/√84 ≈ 0.655, not 1/√2.

@@ -4,6 +4,7 @@
  * report.md, the SVG plots and result.json to DIR (default docs/experiments/exp-a | exp-b at the repository root).
  * `--workers N` trains N models at a time, each in a worker process of its own with one wasm thread (default:
  * the number of CPU cores, at most the number of jobs); the results do not depend on N.
+ * `--steps N` overrides the scale's optimizer steps (a quick look; the report states the steps used).
  * `--rebuild` re-renders report.md and the plots from DIR/result.json without running anything.
  * Bundled by tsup (see package.json) because trm-core's gradient registration needs esbuild (src/gradients.ts).
  */
@@ -32,7 +33,7 @@ import {
 } from './experiments.js';
 
 const SCALES: Record<string, ExperimentScale> = { cpu30: CPU30_SCALE, cpu: CPU_SCALE };
-const USAGE = 'usage: experiment A|B [--scale cpu30|cpu] [--seeds 1,2,3] [--workers N] [--size 4|6] [--out DIR] [--rebuild]';
+const USAGE = 'usage: experiment A|B [--scale cpu30|cpu] [--seeds 1,2,3] [--workers N] [--steps N] [--size 4|6] [--out DIR] [--rebuild]';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -125,11 +126,16 @@ function processPool(n: number, log: (l: string) => void): (jobs: ExperimentJob[
 async function main(): Promise<void> {
   const which = process.argv[2]?.toUpperCase();
   const scaleName = arg('scale') ?? 'cpu30';
-  const scale = SCALES[scaleName];
+  let scale = SCALES[scaleName];
   const size = Number(arg("size") ?? 4) as 4 | 6;
   if (which !== 'A' && which !== 'B') fail(`expected A or B as the first argument, got '${process.argv[2] ?? ''}'.`);
   if (!scale) fail(`--scale: expected one of ${Object.keys(SCALES).join(', ')}, got '${scaleName}'.`);
   if (size !== 4 && size !== 6) fail(`--size: expected 4 or 6, got '${arg('size')}'.`);
+  if (arg('steps') !== undefined) {
+    const steps = Number(arg('steps'));
+    if (!Number.isInteger(steps) || steps < 1) fail(`--steps: expected a positive integer, got '${arg('steps')}'.`);
+    scale = { ...scale, train: { ...scale.train, totalSteps: steps }, evalInterval: Math.min(scale.evalInterval, steps) };
+  }
   if (process.env.TRM_EXPERIMENT_WORKER === '1') return worker(scale, size);
 
   const seeds = arg('seeds')?.split(',').map(Number);
@@ -152,9 +158,10 @@ async function main(): Promise<void> {
   const log = (l: string) => console.log(`[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
   const runJobs = workers > 1 ? processPool(workers, log) : undefined;
   const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs }) : await runExperimentB(data, { scale, seeds, log, runJobs });
+  result.workers = runJobs ? workers : 1;
   mkdirSync(out, { recursive: true });
   // Written to a temporary name and renamed: an interrupted write never leaves a torn result.json.
-  writeFileSync(join(out, 'result.json.tmp'), JSON.stringify({ command, backend: info, workers, ...result }, null, 1));
+  writeFileSync(join(out, 'result.json.tmp'), JSON.stringify({ command, backend: info, ...result }, null, 1));
   renameSync(join(out, 'result.json.tmp'), join(out, 'result.json'));
   await writeReport(out, result, command);
   log(`wrote ${out}`);

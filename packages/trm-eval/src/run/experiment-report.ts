@@ -89,14 +89,14 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
   );
   const t = res.timing;
   const md = [
-    `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ' (reduced run)' : ''}`,
+    `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ` (${p.scale.name} scale, smaller than §11.4)` : ''}`,
     '',
     'Question (blog, ALGORITHM.md §11.2): does breadth — k runs from independent random latent inits, read out by the halting head\'s confidence, per-cell or whole-puzzle majority — help like depth (more supervision steps at test time)?',
     '',
     protocolSection(p, command),
     `- **Selection**: every ${p.scale.evalInterval} optimizer steps (and at the end) the EMA model is scored on the validation split at N_test = ${p.scale.valSteps} with the single read-out (random-init models: one random init per batch); the best checkpoint is kept (k = 1 at validation to save time; the blog validated with k = 3).`,
     `- **Test**: the best checkpoint on the whole test split, N_test up to ${sMax} with steps ${p.scale.testSteps.join(', ')} recorded; random-init models run k = ${rand.ks.join(', ')} (k prefixes of ${kMax} lockstep runs, each with its own init), static models k = 1. All read-outs come from the same forward passes.`,
-    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min.`,
+    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${res.workers ? ` with ${res.workers} worker process${res.workers === 1 ? '' : 'es'}` : ''}.`,
     '',
     '## Results (mean over seeds)',
     '',
@@ -197,15 +197,15 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
   findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`);
   const N = p.scale.alignmentSteps;
   const md = [
-    `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ' (reduced run)' : ''}`,
+    `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ` (${p.scale.name} scale, smaller than §11.4)` : ''}`,
     '',
     'Question (blog, ALGORITHM.md §11.3): are networks that are path independent (high Asymptotic Alignment) the ones that solve more, and which training-time randomisation (latent init, n, T, N_sup) raises both?',
     '',
     protocolSection(p, command),
     `- **Variants**: ${res.variants.map((v) => v.name).join('; ')}. Randomised n, T, N_sup are drawn from U{c − w .. c + w}, compute-matched (§10.1); every non-baseline variant also uses random init.`,
-    `- **Test**: no checkpoint selection — the final EMA model; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split.`,
+    `- **Test**: no checkpoint selection — the final EMA model; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split${(res.runs[0]?.alignment.rows ?? 0) >= p.splits.test ? " (AA's run 1 covers the whole test split, so its final-step score is the test score)" : ''}.`,
     `- **AA** (§9.1): derangement (roll by one) on the first ${res.runs[0]?.alignment.rows ?? p.scale.alignmentExamples} test puzzles in one batch; run 1 from the default init for ${N} steps, run 2 from another puzzle's final (y, z) for ${N} steps; AA_y, AA_z = mean cosine of the final latents; AA_pred = cell agreement of the two runs' predictions at s = ${N}.`,
-    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min.`,
+    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${res.workers ? ` with ${res.workers} worker process${res.workers === 1 ? '' : 'es'}` : ''}.`,
     '',
     '## Results',
     '',
