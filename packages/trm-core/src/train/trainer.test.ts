@@ -10,37 +10,14 @@ import { TrmNetwork } from '../model/network.js';
 import { batchTensors, disposeGradStep, gradStep, type TaskBatch } from '../model/supervision.js';
 import { AdamAtan2, learningRate } from './optim.js';
 import { Ema } from './ema.js';
-import { Trainer, type BatchSource } from './trainer.js';
+import { Trainer } from './trainer.js';
 import { snapshotFromSafetensors, snapshotToSafetensors } from './checkpoint.js';
 import { loadTrainerCheckpoint, readManifest, saveTrainerCheckpoint } from '../node/checkpoint.js';
 import { TrainingError } from '../errors.js';
 import type { TrainConfig } from './config.js';
+import { CopySource, RESUME_CONFIG, TINY_MODEL } from './testing/copy-source.js';
 
-const MODEL = { seqLen: 4, vocabSize: 5, hiddenSize: 8, numHeads: 2, expansion: 2, numLayers: 1, latentSteps: 2, recursions: 2, supervisionSteps: 3, puzzleEmbDim: 8, puzzleEmbLen: 1, numPuzzleIdentifiers: 3 };
-
-/** A seeded endless source of "copy the input" rows, resumable through getState/setState. */
-class CopySource implements BatchSource {
-  private rng: Rng;
-  calls = 0;
-  constructor(private readonly B: number, seed = 5) {
-    this.rng = new Rng(seed);
-  }
-  next(): IteratorResult<TaskBatch> {
-    this.calls++;
-    const L = MODEL.seqLen;
-    const inputs = new Int32Array(this.B * L).map(() => this.rng.int(1, MODEL.vocabSize - 1));
-    const puzzleIds = new Int32Array(this.B).map(() => this.rng.int(0, MODEL.numPuzzleIdentifiers - 1));
-    return { done: false, value: { batchSize: this.B, seqLen: L, inputs, labels: inputs.slice(), puzzleIds } };
-  }
-  getState() {
-    return { rng: this.rng.getState(), calls: this.calls };
-  }
-  setState(s: unknown) {
-    const st = s as { rng: [number, number, number, number]; calls: number };
-    this.rng.setState(st.rng);
-    this.calls = st.calls;
-  }
-}
+const MODEL = TINY_MODEL;
 
 const base: Partial<TrainConfig> = { model: MODEL, globalBatchSize: 4, totalSteps: 1000, lr: 1e-2, lrWarmupSteps: 2, seed: 3, puzzleEmbLr: 1e-2 };
 
@@ -132,7 +109,7 @@ describe('Trainer', () => {
   });
 
   it('resumes exactly: k steps + checkpoint bytes + restore + (m − k) steps = m steps uninterrupted', async () => {
-    const cfg: Partial<TrainConfig> = { ...base, latentInit: 'random', randomize: { latentSteps: 1, recursions: 1, supervisionSteps: 1 }, model: { ...MODEL, latentSteps: 2, recursions: 2, supervisionSteps: 3 } };
+    const cfg = RESUME_CONFIG;
     const m = 8;
     const k = 1 + new Rng(Date.now() % 1000).int(0, m - 2); // a random "kill" step
     const a = new Trainer(cfg, new CopySource(4));
