@@ -44,7 +44,7 @@ export interface LossParts {
   qHaltLoss: tf.Tensor;
   /** Σ_b BCE(q_continue_b, target_b), zero unless a target is given (§4.7). */
   qContinueLoss: tf.Tensor;
-  /** lm + 0.5·(qHalt + qContinue). */
+  /** lm + 0.5·qLossWeight·(qHalt + qContinue). */
   total: tf.Tensor;
   /** Per-row lm_b + 0.5·bce_b [B] (for losses weighted per row, e.g. masked classic loops). */
   perRow: tf.Tensor;
@@ -62,6 +62,8 @@ export interface LossHeadInput {
   lossType: LossType;
   /** Optional per-row weights [B] (e.g. 0 for rows that already halted in the classic loop). */
   rowWeights?: tf.Tensor;
+  /** Weight of the Q losses in the total (default 1: lm + 0.5·(qHalt + qContinue); 0 for DIS, §10.5). The parts are reported either way. */
+  qLossWeight?: number;
 }
 
 export function lossHead(inp: LossHeadInput): LossParts {
@@ -78,13 +80,14 @@ export function lossHead(inp: LossHeadInput): LossParts {
   const bceRow = bceWithLogits(qHalt, correct); // [B]
   let qcRow: tf.Tensor = tf.zerosLike(bceRow);
   if (inp.qContinue && inp.qContinueTarget) qcRow = bceWithLogits(inp.qContinue, inp.qContinueTarget);
-  let perRow = tf.add(lmRow, tf.mul(tf.scalar(0.5), tf.add(bceRow, qcRow)));
+  const qw = 0.5 * (inp.qLossWeight ?? 1);
+  let perRow = qw === 0 ? lmRow : tf.add(lmRow, tf.mul(tf.scalar(qw), tf.add(bceRow, qcRow)));
   const w = inp.rowWeights;
   const weighted = (t: tf.Tensor) => tf.sum(w ? tf.mul(t, w) : t);
   if (w) perRow = tf.mul(perRow, w);
   const lmLoss = weighted(lmRow);
   const qHaltLoss = weighted(bceRow);
   const qContinueLoss = weighted(qcRow);
-  const total = tf.add(lmLoss, tf.mul(tf.scalar(0.5), tf.add(qHaltLoss, qContinueLoss)));
+  const total = qw === 0 ? lmLoss : tf.add(lmLoss, tf.mul(tf.scalar(qw), tf.add(qHaltLoss, qContinueLoss)));
   return { lmLoss, qHaltLoss, qContinueLoss, total, perRow, correct };
 }

@@ -106,7 +106,13 @@ describe('network, recursion, supervision step (no leaks)', () => {
     expect((await parts.lmLoss.data())[0]).toBeCloseTo(ce, 5); // row 1 has no labels: lm 0
     expect(Array.from(await parts.correct.data())).toEqual([1, 1]);
     expect((await parts.qHaltLoss.data())[0]).toBeCloseTo(2 * Math.log(2), 5);
-    tf.dispose([logits, labels, q, ...Object.values(parts)]);
+    expect((await parts.total.data())[0]).toBeCloseTo(ce + 0.5 * 2 * Math.log(2), 5);
+    // qLossWeight 0 (DIS): the Q parts are still reported but leave the total and the per-row loss.
+    const dis = lossHead({ logits, labels, qHalt: q, lossType: 'softmax', qLossWeight: 0 });
+    expect((await dis.total.data())[0]).toBeCloseTo(ce, 5);
+    expect(Array.from(await dis.perRow.data())[0]).toBeCloseTo(ce, 5);
+    expect((await dis.qHaltLoss.data())[0]).toBeCloseTo(2 * Math.log(2), 5);
+    tf.dispose([logits, labels, q, ...Object.values(parts), ...Object.values(dis)]);
   });
 });
 

@@ -99,6 +99,8 @@ export interface GradStepOptions extends RecursionCounts {
   rematerialize?: boolean;
   /** Targets per row [B] replacing the batch labels (DIS milestone targets). */
   labelsOverride?: tf.Tensor;
+  /** Weight of the Q (halting) losses in the differentiated total (default 1; DIS trains without them, §10.5). */
+  qLossWeight?: number;
 }
 
 export interface GradStepOutput extends StepOutput {
@@ -223,6 +225,7 @@ async function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Late
       qContinueTarget,
       lossType: c.lossType,
       rowWeights,
+      qLossWeight: opts.qLossWeight,
     });
     kept = {
       y: tf.keep(y), z: tf.keep(z), logits: tf.keep(heads.logits), qHalt: tf.keep(heads.qHalt),

@@ -147,6 +147,26 @@ describe('Trainer', () => {
     expect(() => new Trainer({ ...cfg, rematerialize: 'no' as unknown as boolean }, new CopySource(4))).toThrow(/rematerialize.*true or false/);
   });
 
+  it('DIS (qLossWeight 0) sends no gradient into the Q head; the default does', async () => {
+    const before = tf.memory().numTensors;
+    const net = new TrmNetwork(MODEL, { seed: 4 });
+    const rows = new CopySource(4).next().value as TaskBatch;
+    const batch = batchTensors(net, rows);
+    const qGrad = async (qLossWeight?: number) => {
+      const latents = net.initialLatents(4);
+      const g = await gradStep(net, batch, latents, { qLossWeight });
+      const q = Array.from(await g.grads.get('q_head.weight')!.data());
+      disposeGradStep(g);
+      tf.dispose([latents.y, latents.z]);
+      return q;
+    };
+    expect((await qGrad()).some((v) => v !== 0)).toBe(true);
+    expect((await qGrad(0)).every((v) => v === 0)).toBe(true);
+    tf.dispose([batch.inputs, batch.labels, batch.puzzleIds]);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops on a NaN loss with a TrainingError and applies no update', async () => {
     const trainer = new Trainer(base, new CopySource(4));
     await trainer.trainStep();

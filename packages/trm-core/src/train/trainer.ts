@@ -194,6 +194,7 @@ export class Trainer {
     const g = await gradStep(this.network, batch, { y: this.y!, z: this.z! }, {
       latentSteps: depth.latentSteps, recursions: depth.recursions, noGradRecursions: noGrad, gradRecursions: withGrad,
       lossScale, rowWeights: weights, microBatch: c.microBatch, labelsOverride, rematerialize: c.rematerialize,
+      qLossWeight: carry.milestones ? 0 : 1, // DIS: no Q loss (§10.5)
     });
     tf.dispose([batch.inputs, batch.labels, batch.puzzleIds, ...(labelsOverride ? [labelsOverride] : [])]);
     if (!Number.isFinite(g.loss)) {
