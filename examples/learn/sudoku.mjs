@@ -64,7 +64,7 @@ let last = null;
 let m;
 while (trainer.step < trainer.config.totalSteps && trainer.config.totalSteps > 0) {
   m = await trainer.trainStep();
-  const done = m.seconds >= budget;
+  const done = m.seconds >= budget || trainer.step >= trainer.config.totalSteps;
   if (m.seconds >= nextEval || done) {
     const e = await testEval(done);
     curve.push({ train_seconds: +m.seconds.toFixed(1), step: m.step, exact_accuracy: e.exactAccuracy, accuracy: +e.accuracy.toFixed(4), test_puzzles: e.count });
