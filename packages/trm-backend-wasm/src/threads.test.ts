@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '@trm-ts/core';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'tsup';
 import { describe, expect, it } from 'vitest';
 import { MAX_WASM_THREADS, useWasmThreadsBackend } from './threads.js';
 
@@ -40,4 +45,31 @@ describe('wasm-threads backend adapter (Node)', () => {
     for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
     expect(worst).toBeLessThan(1e-4);
   });
+
+  it('lets a Node process that used it exit on its own (the pool threads are unreferenced)', async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const outDir = join(here, '..', '.test-build'); // inside the package: the child's external imports resolve from its node_modules
+    try {
+      await build({
+        entry: { 'threads-exit-child': join(here, 'testing/threads-exit-child.ts') },
+        outDir,
+        format: ['esm'],
+        platform: 'node',
+        silent: true,
+        config: false,
+        noExternal: [/^@trm-ts\//, /^@tensorflow\/tfjs-core\/dist\//],
+        esbuildOptions(o) {
+          o.alias = { '@trm-ts/core': resolve(here, '../../trm-core/src/index.ts') }; // source, not a build
+        },
+      });
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [join(outDir, 'threads-exit-child.js')], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.signal, `the child did not exit by itself within 60 s: ${r.stderr}`).toBeNull();
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('done 2 128');
+      expect(performance.now() - t0).toBeLessThan(60_000);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

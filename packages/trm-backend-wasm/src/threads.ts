@@ -10,6 +10,9 @@
  * 3. Its C++ side caps the pool at `emscripten_num_logical_cores() / 2` (it assumes two hyper-threads per
  *    core), i.e. 1 thread on a 2-core machine whatever `setThreadsCount` says. Here that import is answered
  *    with `2 · numThreads`, so the requested count is what runs.
+ * 4. XNNPACK's thread pool runs for the life of the module, and Emscripten keeps a running pthread's worker
+ *    referenced, so a Node process that used the backend never exits on its own (its pool threads also spin).
+ *    The pool's workers are unreferenced once started: the process ends when its own work does.
  * The module is then wrapped in tfjs's own `BackendWasm` and registered under the name `wasm`, because every
  * wasm kernel is registered for that name. Only one wasm module can be active per process.
  */
@@ -39,6 +42,7 @@ const BUILD = 'tfjs-backend-wasm-threaded-simd';
 type EmscriptenModule = {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
   tfjs?: Record<string, unknown>;
+  PThread?: { runningWorkers?: { unref?: () => void }[] };
 };
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
@@ -123,8 +127,11 @@ export const wasmThreadsBackend: BackendAdapter<WasmThreadsOptions> = {
     // Replaces the single-threaded factory that importing tfjs-backend-wasm registered (and any backend
     // instance it made: call this before creating tensors on wasm).
     if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
-    tf.registerBackend('wasm', async () => new BackendWasm((await createThreadedModule(numThreads)) as never), 2);
+    let module: EmscriptenModule | null = null;
+    tf.registerBackend('wasm', async () => new BackendWasm((module = await createThreadedModule(numThreads)) as never), 2);
     await activateBackend('wasm');
+    // Point 4 above: the pool threads must not keep the process alive.
+    for (const w of (module as EmscriptenModule | null)?.PThread?.runningWorkers ?? []) w.unref?.();
     const threads = getThreadsCount();
     if (threads !== numThreads) {
       throw new BackendError(`wasm-threads: expected a pool of ${numThreads} threads, got ${threads}.`);
