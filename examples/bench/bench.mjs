@@ -17,6 +17,9 @@ export const CONFIGS = {
   'sudoku4-mlp-h64': { model: { ...BASE, seqLen: 16, vocabSize: 6, hiddenSize: 64, puzzleEmbDim: 64 }, batch: 256, micro: 64 },
   'sudoku9-mlp-h128': { model: { ...BASE, seqLen: 81, vocabSize: 11, hiddenSize: 128, puzzleEmbDim: 128 }, batch: 64, micro: 32 },
   'sudoku9-mlp-h512': { model: { ...BASE, seqLen: 81, vocabSize: 11, hiddenSize: 512, puzzleEmbDim: 512 }, batch: 16, micro: 8 },
+  // The 4×4 experiment models of ALGORITHM §11.4 (D 64) and of trm-eval's CPU30_SCALE (D 32): one puzzle slot, n 4, T 2.
+  'sudoku4-cpu-d64': { model: { ...BASE, seqLen: 16, vocabSize: 6, hiddenSize: 64, puzzleEmbDim: 64, puzzleEmbLen: 1, latentSteps: 4, recursions: 2 }, batch: 64, micro: 64 },
+  'sudoku4-cpu-d32': { model: { ...BASE, seqLen: 16, vocabSize: 6, hiddenSize: 32, puzzleEmbDim: 32, puzzleEmbLen: 1, latentSteps: 4, recursions: 2 }, batch: 64, micro: 64 },
   'maze15-att-h128': {
     model: { ...BASE, seqLen: 225, vocabSize: 6, hiddenSize: 128, puzzleEmbDim: 128, mixer: 'attention', posEncodings: 'rope', latentSteps: 4 },
     batch: 32, micro: 16,
@@ -125,7 +128,7 @@ if (only && args.includes('--child')) {
     console.log('|---|---|---|---|---|---|---|');
     for (const r of rows) {
       if (r.error) console.log(`| ${r.config} | ${r.backend} | failed: ${r.error} |||||`);
-      else console.log(`| ${r.config} | ${r.backend} | ${r.batch_size} (${r.micro_batch}) | ${r.train_step_s} | ${r.eval_step_s} | ${PYTORCH[r.config].join(' / ')} | ${r.peak_rss_mb} |`);
+      else console.log(`| ${r.config} | ${r.backend} | ${r.batch_size} (${r.micro_batch}) | ${r.train_step_s} | ${r.eval_step_s} | ${PYTORCH[r.config]?.join(' / ') ?? '—'} | ${r.peak_rss_mb} |`);
     }
   }
 }
