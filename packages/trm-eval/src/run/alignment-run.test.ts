@@ -48,7 +48,7 @@ describe('derangementAlignment (§9.1)', () => {
     expect(off.rows).toBe(4);
   });
 
-  it("scores run 1 at its final step against the labels (ignored cells and padding rows do not count)", async () => {
+  it("scores run 1 at its final step against the labels (ignored cells and padding rows do not count; cellAcc is the row mean)", async () => {
     const m = counterModel(4, 5);
     // After 3 steps from zeros the counter model predicts (x + 3) mod 5: 3 for a 0 cell, 4 for a 1 cell.
     const batch = counterBatch([E(0), E(1), E(2), E(3)], [1, 1, 1, 0]);
@@ -59,7 +59,8 @@ describe('derangementAlignment (§9.1)', () => {
       [0, 0, 0, 0], // padding row: not scored
     ].flat());
     const res = await derangementAlignment(m, [batch], { steps: 3, record: [1] });
-    expect(res.reference).toEqual({ rows: 3, solved: 2 / 3, cellAcc: 10 / 11 });
+    // cellAcc as §8.1 / metrics.ts define it: per-row fraction (4/4, 3/4, 3/3), then the mean over rows.
+    expect(res.reference).toEqual({ rows: 3, solved: 2 / 3, cellAcc: (1 + 3 / 4 + 1) / 3 });
     expect(res.agreement.steps).toEqual([1]); // scoring the final step does not add it to the recorded agreement steps
   });
 

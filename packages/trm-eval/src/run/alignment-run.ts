@@ -8,6 +8,7 @@
  */
 import { ConfigError, check, type LatentInitMode, type Rng, type TaskBatch } from '@trm-ts/core';
 import { AlignmentAccumulator, AllPairsAccumulator, randomDerangement, rollDerangement, type AlignmentResult, type AllPairsResult } from '../alignment.js';
+import { scorePredictions, stepScore } from '../metrics.js';
 import { asEvalModel, rngOf, type BatchSource, type EvalDepth, type EvalInit, type EvalModel, type ModelLike } from './model.js';
 import { recordFlags, trajectory } from './trajectory.js';
 
@@ -78,7 +79,7 @@ export async function derangementAlignment(model: ModelLike, batches: BatchSourc
   let nBatches = 0;
   let skippedRows = 0;
   let forwardMs = 0;
-  const ref = { rows: 0, solved: 0, cells: 0, correct: 0 };
+  const ref = { rows: 0, solvedCount: 0, cellAccSum: 0 }; // run 1's final step, summed over batches (§8.1 metrics)
   for await (const batch of batches) {
     if (nBatches >= maxBatches) break;
     nBatches++;
@@ -96,7 +97,10 @@ export async function derangementAlignment(model: ModelLike, batches: BatchSourc
     const mask = batch.valid ?? new Uint8Array(B).fill(1);
 
     const run1 = await referenceRun(m, batch, options, flags, rng, options.init ?? 'static');
-    scoreRows(ref, run1.preds.get(options.steps)!, batch, mask);
+    const score = scorePredictions(run1.preds.get(options.steps)!, batch.labels, batch.seqLen, batch.valid);
+    ref.rows += score.rows;
+    ref.solvedCount += score.solvedCount;
+    ref.cellAccSum += score.cellAccSum;
     const start = { y: new Float32Array(run1.y.length), z: new Float32Array(run1.z.length) };
     for (let b = 0; b < B; b++) {
       start.y.set(run1.y.subarray(perm[b]! * rowSize, (perm[b]! + 1) * rowSize), b * rowSize);
@@ -114,30 +118,11 @@ export async function derangementAlignment(model: ModelLike, batches: BatchSourc
   }
   check(nBatches > 0, () => 'derangementAlignment: the batch source yielded no batch.', ConfigError);
   check(acc.result().rows > 0, () => 'derangementAlignment: no batch had 2 or more valid rows; AA needs B >= 2.', ConfigError);
-  const reference = { rows: ref.rows, solved: ref.solved / Math.max(1, ref.rows), cellAcc: ref.correct / Math.max(1, ref.cells) };
+  const { rows, solved, cellAcc } = stepScore(ref.rows, ref.solvedCount, ref.cellAccSum);
+  const reference = { rows, solved, cellAcc };
   return { ...acc.result(), batches: nBatches, skippedRows, forwardMs, reference };
 }
 
-/** Adds a batch's rows (valid ones with at least one label) to exact / cell counts; labels of IGNORE_LABEL (< 0) do not count. */
-function scoreRows(into: { rows: number; solved: number; cells: number; correct: number }, preds: ArrayLike<number>, batch: TaskBatch, mask: Uint8Array): void {
-  const L = batch.seqLen;
-  for (let b = 0; b < batch.batchSize; b++) {
-    if (!mask[b]) continue;
-    let n = 0;
-    let ok = 0;
-    for (let l = 0; l < L; l++) {
-      const t = batch.labels[b * L + l]!;
-      if (t < 0) continue;
-      n++;
-      if (preds[b * L + l] === t) ok++;
-    }
-    if (n === 0) continue;
-    into.rows++;
-    into.cells += n;
-    into.correct += ok;
-    if (ok === n) into.solved++;
-  }
-}
 
 export interface AllPairsRunOptions extends CommonOptions {
   /** Bs: the first Bs valid examples of the source are used (default 16; §9.2 suggests 16–32). */
