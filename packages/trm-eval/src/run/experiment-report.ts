@@ -37,6 +37,11 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
   ].join('\n');
 }
 
+function wallTimeLine(res: { seconds: number; workers?: number }): string {
+  const w = res.workers ? ` with ${res.workers} worker process${res.workers === 1 ? '' : 'es'}` : '';
+  return `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${w}.`;
+}
+
 const BLOG_A =
   "The blog (§11.2, Sudoku-Extreme, 5 seeds): the confidence read-out beats single most visibly around or slightly below the training budget (s ≈ N_sup of training); the gains are small; all read-outs converge at large s; cell-mode was the wrong choice (it can assemble a grid no run produced). Third parties report larger gains from breadth only when diversity is injected during the recursion or learned (ALGORITHM.md §8.8).";
 const BLOG_B =
@@ -96,7 +101,7 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     protocolSection(p, command),
     `- **Selection**: every ${p.scale.evalInterval} optimizer steps (and at the end) the EMA model is scored on the validation split at N_test = ${p.scale.valSteps} with the single read-out (random-init models: one random init per batch); the best checkpoint is kept (k = 1 at validation to save time; the blog validated with k = 3).`,
     `- **Test**: the best checkpoint on the whole test split, N_test up to ${sMax} with steps ${p.scale.testSteps.join(', ')} recorded; random-init models run k = ${rand.ks.join(', ')} (k prefixes of ${kMax} lockstep runs, each with its own init), static models k = 1. All read-outs come from the same forward passes.`,
-    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${res.workers ? ` with ${res.workers} worker process${res.workers === 1 ? '' : 'es'}` : ''}.`,
+    wallTimeLine(res),
     '',
     '## Results (mean over seeds)',
     '',
@@ -205,7 +210,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     `- **Variants**: ${res.variants.map((v) => v.name).join('; ')}. Randomised n, T, N_sup are drawn from U{c − w .. c + w}, compute-matched (§10.1); every non-baseline variant also uses random init.`,
     `- **Test**: no checkpoint selection — the final EMA model; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split${(res.runs[0]?.alignment.rows ?? 0) >= p.splits.test ? " (AA's run 1 covers the whole test split, so its final-step score is the test score)" : ''}.`,
     `- **AA** (§9.1): derangement (roll by one) on the first ${res.runs[0]?.alignment.rows ?? p.scale.alignmentExamples} test puzzles in one batch; run 1 from the default init for ${N} steps, run 2 from another puzzle's final (y, z) for ${N} steps; AA_y, AA_z = mean cosine of the final latents; AA_pred = cell agreement of the two runs' predictions at s = ${N}.`,
-    `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${res.workers ? ` with ${res.workers} worker process${res.workers === 1 ? '' : 'es'}` : ''}.`,
+    wallTimeLine(res),
     '',
     '## Results',
     '',

@@ -247,7 +247,7 @@ export interface ExpAResult {
 /** One Exp A job: train one init × seed, select the best validation checkpoint, test it over the N_sup × k grid. */
 export async function runExpAJob(data: ExperimentData, scale: ExperimentScale, init: 'static' | 'random', seed: number, log: (l: string) => void = () => {}): Promise<ExpARun> {
   checkData(data);
-  const label = `A ${init} seed ${seed}`;
+  const label = jobLabel({ experiment: 'A', init, seed });
   const maxStep = Math.max(...scale.testSteps);
   const trainer = new Trainer(trainConfig(data, scale, seed, { name: init, latentInit: init }), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
   try {
@@ -338,7 +338,7 @@ export interface ExpBResult {
 /** One Exp B job: train one variant × seed and test the final EMA model: solved at N_test and derangement AA. */
 export async function runExpBJob(data: ExperimentData, scale: ExperimentScale, variant: ExperimentVariant, seed: number, log: (l: string) => void = () => {}): Promise<ExpBRun> {
   checkData(data);
-  const label = `B ${variant.name} seed ${seed}`;
+  const label = jobLabel({ experiment: 'B', variant, seed });
   const N = scale.alignmentSteps;
   const aaBatch = await takeExamples(data.test.batches({ batchSize: scale.evalBatch }), Math.min(scale.alignmentExamples, data.test.numExamples), data.test.seqLen);
   const trainer = new Trainer(trainConfig(data, scale, seed, variant), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
