@@ -46,7 +46,6 @@ const trainer = new Trainer(config, source);
 console.log(`backend ${info.backend} (${JSON.stringify(info.details)}); data ${dataSeconds.toFixed(1)} s: train ${splits.train.numExamples} examples, test ${splits.test.numExamples}, classes ${JSON.stringify(splits.info.classes)}, mean clues test ${splits.info.meanClues.test.toFixed(1)}`);
 console.log(`preset ${presetName}: ${JSON.stringify(config)}`);
 
-// Test-time init as in training (§8.3): random draws for 'random', zeros for 'mixed' / 'zeros'.
 function* firstBatches(it, count) {
   let i = 0;
   for (const b of it) {
@@ -54,6 +53,7 @@ function* firstBatches(it, count) {
     yield b;
   }
 }
+// Test-time init as in training (§8.3): random draws for 'random', zeros for 'mixed' / 'zeros'.
 const testEval = (final) => trainer.withEvalWeights((net) =>
   evaluate(net, firstBatches(splits.test.batches({ batchSize: 250 }), final ? Infinity : evalPuzzles / 250),
     { latentInit: trainer.config.latentInit, initScale: trainer.config.initScale ?? undefined, seed }));
@@ -62,7 +62,7 @@ const curve = [];
 let nextEval = evalEvery;
 let last = null;
 let m;
-while (trainer.step < trainer.config.totalSteps && trainer.config.totalSteps > 0) {
+for (;;) { // ends at the time budget or at totalSteps (`done`)
   m = await trainer.trainStep();
   const done = m.seconds >= budget || trainer.step >= trainer.config.totalSteps;
   if (m.seconds >= nextEval || done) {
