@@ -318,14 +318,18 @@ export class Trainer {
     const D = c.model.hiddenSize;
     const init = drawLatentInit(this.rng, c.latentInit, { batch: B, positions: P, hidden: D, training: true, initScale: c.initScale ?? undefined });
     const fresh = latentsFromInit(net, init, B);
+    if (!this.y || !this.z) {
+      // First batch: every row starts fresh.
+      this.y = fresh.y;
+      this.z = fresh.z;
+      return;
+    }
     const [y, z] = tf.tidy(() => {
-      if (!this.y || !this.z) return [tf.clone(fresh.y), tf.clone(fresh.z)];
       const mask = tf.reshape(tf.tensor1d(Int32Array.from(restart), 'int32'), [B, 1, 1]);
       const cond = tf.cast(tf.broadcastTo(mask, [B, P, D]), 'bool');
-      return [tf.where(cond, fresh.y, this.y), tf.where(cond, fresh.z, this.z)];
+      return [tf.where(cond, fresh.y, this.y!), tf.where(cond, fresh.z, this.z!)];
     });
-    tf.dispose([fresh.y, fresh.z]);
-    if (this.y) tf.dispose([this.y, this.z!]);
+    tf.dispose([fresh.y, fresh.z, this.y, this.z]);
     this.y = y!;
     this.z = z!;
   }
