@@ -106,6 +106,7 @@ function processPool(n: number, log: (l: string) => void): (jobs: ExperimentJob[
             reject(new Error(`experiment job '${jobLabel(jobs[m.id]!)}' failed in worker ${w + 1}: ${m.message}`));
           } else {
             results[m.id] = m.result;
+            current.delete(child); // idle until give() hands it the next job
             done++;
             if (done === jobs.length) {
               stopAll();
@@ -116,7 +117,7 @@ function processPool(n: number, log: (l: string) => void): (jobs: ExperimentJob[
         child.on('exit', (code, signal) => {
           if (done < jobs.length && (code !== 0 || signal)) {
             stopAll();
-            reject(new Error(`experiment worker ${w + 1} exited (${signal ?? `code ${code}`}) while running '${current.has(child) ? jobLabel(jobs[current.get(child)!]!) : 'its start-up'}'. Rerun with --workers 1 to see the error in this process.`));
+            reject(new Error(`experiment worker ${w + 1} exited (${signal ?? `code ${code}`}) ${current.has(child) ? `while running '${jobLabel(jobs[current.get(child)!]!)}'` : 'while idle or starting'}. Rerun with --workers 1 to see the error in this process.`));
           }
         });
       }
