@@ -1,33 +1,34 @@
 /**
  * The TRM network (ALGORITHM.md §2): input embedding with puzzle-embedding prefix slots, the one shared
- * network f (post-norm blocks with a token-mixing SwiGLU or self-attention), the heads, and the fixed
- * initial latents. Parameters are tf.Variables named by their official state_dict keys (without prefix);
- * Linear weights are held as [in, out], the transpose of PyTorch's [out, in] (checkpoint I/O converts).
+ * network f (post-norm blocks: a token mixer — MLP over tokens or self-attention, block.ts — then a SwiGLU),
+ * the heads, and the fixed initial latents. Parameters are tf.Variables named by their official state_dict
+ * keys (without prefix); Linear weights are held as [in, out], the transpose of PyTorch's [out, in]
+ * (checkpoint I/O converts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { internalLength, prefixLength, resolveTrmConfig, swigluWidth, type TrmConfig } from '../config.js';
 import { ShapeError } from '../errors.js';
 import { Rng } from '../random.js';
-import { applyRope, linear, mm, rmsNorm, ropeTables, splitGateUp, swapLast, swiglu, type SwigluWeights } from './ops.js';
+import type { NamedWeights, ParamSpec, TokenMixer } from './block.js';
+import { attentionMixer } from './mixer-attention.js';
+import { mlpMixer } from './mixer-mlp.js';
+import { linear, mm, rmsNorm, splitGateUp, swiglu, type SwigluWeights } from './ops.js';
+import type { RecursionNet } from './recursion.js';
 
-/** How a tensor is stored and initialised. */
-export interface ParamSpec {
-  /** Official state_dict key without prefix, e.g. `L_level.layers.0.mlp.down_proj.weight`. */
-  key: string;
-  /** Shape in the official (PyTorch) layout. */
-  officialShape: number[];
-  /** Held here as the transpose of the official 2-D layout ([in, out]). */
-  transposed: boolean;
-  /** `param`: trained by the main optimizer and EMA-averaged; `buffer`: fixed (H_init, L_init); `puzzle`: SignSGD table. */
-  kind: 'param' | 'buffer' | 'puzzle';
-  /** Target std of the truncated-normal init (ALGORITHM §2.9); `bias` for the q-head bias (−5). */
-  init: number | 'qbias';
-}
+export type { ParamSpec } from './block.js';
 
 /** Truncated normal std correction for bounds ±2: σ_c = σ / sqrt(var_t) (ALGORITHM §2.9). */
 const TRUNC_STD_FACTOR = 1.1368472;
 
-export function paramSpecs(c: TrmConfig): ParamSpec[] {
+/** The token mixers by `config.mixer`. */
+const MIXERS: Record<TrmConfig['mixer'], (c: TrmConfig, positions: number) => TokenMixer> = { mlp: mlpMixer, attention: attentionMixer };
+
+function createMixer(c: TrmConfig): TokenMixer {
+  return MIXERS[c.mixer](c, internalLength(c));
+}
+
+/** Every tensor of the state dict in creation order (the order of the initialisation draws). */
+export function paramSpecs(c: TrmConfig, mixer: TokenMixer = createMixer(c)): ParamSpec[] {
   const D = c.hiddenSize;
   const P = internalLength(c);
   const I = swigluWidth(D, c.expansion);
@@ -46,20 +47,9 @@ export function paramSpecs(c: TrmConfig): ParamSpec[] {
     specs.push({ key: 'embed_pos.embedding_weight', officialShape: [P, D], transposed: false, kind: 'param', init: 1 / Math.sqrt(D) });
   }
   for (let i = 0; i < c.numLayers; i++) {
-    const pre = `L_level.layers.${i}.`;
-    if (c.mixer === 'mlp') {
-      const IP = swigluWidth(P, c.expansion);
-      specs.push(
-        { key: `${pre}mlp_t.gate_up_proj.weight`, officialShape: [2 * IP, P], transposed: true, kind: 'param', init: 1 / Math.sqrt(P) },
-        { key: `${pre}mlp_t.down_proj.weight`, officialShape: [P, IP], transposed: true, kind: 'param', init: 1 / Math.sqrt(IP) },
-      );
-    } else {
-      specs.push(
-        { key: `${pre}self_attn.qkv_proj.weight`, officialShape: [3 * D, D], transposed: true, kind: 'param', init: 1 / Math.sqrt(D) },
-        { key: `${pre}self_attn.o_proj.weight`, officialShape: [D, D], transposed: true, kind: 'param', init: 1 / Math.sqrt(D) },
-      );
-    }
+    const pre = layerPrefix(i);
     specs.push(
+      ...mixer.specs(pre),
       { key: `${pre}mlp.gate_up_proj.weight`, officialShape: [2 * I, D], transposed: true, kind: 'param', init: 1 / Math.sqrt(D) },
       { key: `${pre}mlp.down_proj.weight`, officialShape: [D, I], transposed: true, kind: 'param', init: 1 / Math.sqrt(I) },
     );
@@ -67,21 +57,14 @@ export function paramSpecs(c: TrmConfig): ParamSpec[] {
   return specs;
 }
 
+const layerPrefix = (i: number) => `L_level.layers.${i}.`;
+
 function internalShape(s: ParamSpec): number[] {
   return s.transposed ? [s.officialShape[1]!, s.officialShape[0]!] : s.officialShape;
 }
 
-/** Per-layer weights as f consumes them (see TrmNetwork.weights). */
-export interface LayerWeights {
-  tokenMlp: SwigluWeights | null;
-  /** Attention projections, qkv split by rows of the official [3D, D] weight (q, k, v; ALGORITHM §2.3). */
-  attn: { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; o: tf.Tensor } | null;
-  mlp: SwigluWeights;
-}
-
-export interface NetworkWeights {
-  layers: LayerWeights[];
-}
+/** Per-layer weights as f consumes them (see TrmNetwork.stepNet). */
+export type LayerWeights = { mixer: NamedWeights; mlp: SwigluWeights };
 
 export interface TrmNetworkOptions {
   /** Seed of the initialisation (default 0). */
@@ -96,12 +79,13 @@ export class TrmNetwork {
   /** Prefix slots Lp and internal length P. */
   readonly prefixLen: number;
   readonly seqLenInternal: number;
-  private readonly rope: { cos: tf.Tensor; sin: tf.Tensor } | null;
+  private readonly mixer: TokenMixer;
   private disposed = false;
 
   constructor(config: Partial<TrmConfig>, options: TrmNetworkOptions = {}) {
     this.config = resolveTrmConfig(config);
-    this.specs = paramSpecs(this.config);
+    this.mixer = createMixer(this.config);
+    this.specs = paramSpecs(this.config, this.mixer);
     this.prefixLen = prefixLength(this.config);
     this.seqLenInternal = internalLength(this.config);
     const rng = new Rng(options.seed ?? 0);
@@ -115,13 +99,6 @@ export class TrmNetwork {
       });
       this.vars.set(s.key, tf.variable(value, s.kind === 'param', `trm/${s.key}/${nextId++}`));
       value.dispose();
-    }
-    if (this.config.posEncodings === 'rope') {
-      const hd = this.config.hiddenSize / this.config.numHeads;
-      const t = ropeTables(this.seqLenInternal, hd, this.config.ropeTheta);
-      this.rope = { cos: tf.tensor2d(t.cos, [this.seqLenInternal, hd]), sin: tf.tensor2d(t.sin, [this.seqLenInternal, hd]) };
-    } else {
-      this.rope = null;
     }
   }
 
@@ -171,51 +148,48 @@ export class TrmNetwork {
   }
 
   /**
-   * The block weights in the form f consumes (fused SwiGLU weights split). Create it once per supervision
-   * step, in the scope that owns the step's tensors (inside the gradient tape for the taped recursion), and
-   * pass it to every application of f.
+   * Runs `fn` with the network f bound to this step's weights (the fused SwiGLU and qkv weights split once,
+   * not per application of f), outside any gradient tape; the step's tensors are freed when `fn` returns,
+   * what `fn` returns is kept.
    */
-  weights(): NetworkWeights {
-    const layers: LayerWeights[] = [];
-    for (let i = 0; i < this.config.numLayers; i++) {
-      const pre = `L_level.layers.${i}.`;
-      let attn: LayerWeights['attn'] = null;
-      if (this.config.mixer === 'attention') {
-        const qkv = this.v(`${pre}self_attn.qkv_proj.weight`); // [D, 3D] (internal [in, out])
-        const D = this.config.hiddenSize;
-        const part = (j: number) => tf.slice(qkv, [0, j * D], [D, D]);
-        attn = { q: part(0), k: part(1), v: part(2), o: this.v(`${pre}self_attn.o_proj.weight`) };
-      }
-      layers.push({
-        tokenMlp: this.config.mixer === 'mlp' ? splitGateUp(this.v(`${pre}mlp_t.gate_up_proj.weight`), this.v(`${pre}mlp_t.down_proj.weight`)) : null,
-        attn,
-        mlp: splitGateUp(this.v(`${pre}mlp.gate_up_proj.weight`), this.v(`${pre}mlp.down_proj.weight`)),
-      });
-    }
-    return { layers };
-  }
-
-  /** The shared network f(h, inj) = blocks(h + inj) (ALGORITHM §2.6); `w` from weights(). */
-  f(h: tf.Tensor, inj: tf.Tensor, w: NetworkWeights): tf.Tensor {
-    let x = tf.add(h, inj);
-    for (let i = 0; i < this.config.numLayers; i++) x = this.block(i, x, w.layers[i]!);
-    return x;
-  }
-
-  /** A RecursionNet (the shape recursion.ts needs) bound to one set of step weights. */
-  bind(w: NetworkWeights): { f(h: tf.Tensor, inj: tf.Tensor): tf.Tensor } {
-    return { f: (h, inj) => this.f(h, inj, w) };
+  withStepWeights<T extends tf.TensorContainer>(fn: (f: RecursionNet) => T): T {
+    return tf.tidy(() => fn(this.stepNet()));
   }
 
   /**
-   * Like bind(), but every application of f is one rematerialised op: its forward keeps only its inputs
-   * (h, injection, weights) on the tape, and its gradient recomputes f under a local tape. Memory of the
-   * backward pass is then one application of f (+ the inputs of each) instead of n + 1 applications'
-   * activations, for one extra forward of the taped recursion. Gradients are the same computation.
+   * The network f bound to weights created in the current scope: inside a gradient tape (so that the split
+   * weights carry their gradients to the variables), whose clean-up frees them. `rematerialize`: every
+   * application of f is one op whose forward keeps only its inputs on the tape and whose gradient recomputes
+   * f under a local tape — backward memory of one application of f instead of n + 1, for one extra forward.
    */
-  bindRematerialized(w: NetworkWeights): { f(h: tf.Tensor, inj: tf.Tensor): tf.Tensor } {
-    const flat = flattenWeights(w);
-    const rebuild = (ts: tf.Tensor[]) => unflattenWeights(w, ts);
+  stepNet(opts: { rematerialize?: boolean } = {}): RecursionNet {
+    const layers: LayerWeights[] = [];
+    for (let i = 0; i < this.config.numLayers; i++) {
+      const pre = layerPrefix(i);
+      const v = (key: string) => this.v(key);
+      layers.push({ mixer: this.mixer.weights(pre, v), mlp: splitGateUp(v(`${pre}mlp.gate_up_proj.weight`), v(`${pre}mlp.down_proj.weight`)) });
+    }
+    return opts.rematerialize ? this.rematerialized(layers) : { f: (h, inj) => this.f(h, inj, layers) };
+  }
+
+  /** The shared network f(h, inj) = blocks(h + inj) (ALGORITHM §2.6). */
+  private f(h: tf.Tensor, inj: tf.Tensor, layers: LayerWeights[]): tf.Tensor {
+    let x = tf.add(h, inj);
+    for (const w of layers) {
+      x = this.mixer.apply(x, w.mixer); // rmsNorm(x + mix(x))
+      x = rmsNorm(tf.add(x, swiglu(x, w.mlp)), this.config.rmsNormEps);
+    }
+    return x;
+  }
+
+  private rematerialized(layers: LayerWeights[]): RecursionNet {
+    const flat = layers.flatMap((l) => [...Object.values(l.mixer), ...Object.values(l.mlp)]);
+    // The inverse of `flat`, with `layers` giving the names and their order.
+    const rebuild = (ts: tf.Tensor[]): LayerWeights[] => {
+      let i = 0;
+      const named = <W extends NamedWeights>(w: W): W => Object.fromEntries(Object.keys(w).map((k) => [k, ts[i++]!])) as W;
+      return layers.map((l) => ({ mixer: named(l.mixer), mlp: named(l.mlp) }));
+    };
     const op = tf.customGrad(((...args: unknown[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const inputs = args.slice(0, -1) as tf.Tensor[];
@@ -238,38 +212,6 @@ export class TrmNetwork {
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
     return { f: (h, inj) => op(h, inj, ...flat) };
-  }
-
-  private block(i: number, h: tf.Tensor, w: LayerWeights): tf.Tensor {
-    const c = this.config;
-    if (w.tokenMlp) {
-      // Token mixing over the sequence axis; residual and norm run on the transposed tensor (ALGORITHM §12.2).
-      const t = tf.transpose(h, [0, 2, 1]); // [B, D, P]
-      h = tf.transpose(rmsNorm(tf.add(t, swiglu(t, w.tokenMlp)), c.rmsNormEps), [0, 2, 1]); // [B, P, D]
-    } else {
-      h = rmsNorm(tf.add(h, this.attention(h, w.attn!)), c.rmsNormEps);
-    }
-    return rmsNorm(tf.add(h, swiglu(h, w.mlp)), c.rmsNormEps);
-  }
-
-  /** Non-causal multi-head self-attention with optional RoPE (ALGORITHM §2.3); every tensor has rank ≤ 4. */
-  private attention(h: tf.Tensor, w: NonNullable<LayerWeights['attn']>): tf.Tensor {
-    const [B, P, D] = h.shape as [number, number, number];
-    const H = this.config.numHeads;
-    const hd = D / H;
-    // [B, P, D] → [B, H, P, hd]: channel index = head·hd + d (head-major, as the official view)
-    const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, P, H, hd]), [0, 2, 1, 3]);
-    let q = heads(linear(h, w.q));
-    let k = heads(linear(h, w.k));
-    const v = heads(linear(h, w.v));
-    if (this.rope) {
-      q = applyRope(q, this.rope.cos, this.rope.sin);
-      k = applyRope(k, this.rope.cos, this.rope.sin);
-    }
-    const scores = tf.mul(mm(q, swapLast(k)), tf.scalar(1 / Math.sqrt(hd))); // [B, H, P, P]
-    const attn = mm(tf.softmax(scores), v); // [B, H, P, hd]
-    const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B, P, D]);
-    return linear(merged, w.o);
   }
 
   /** lm_head on the cell positions and q_head on slot 0 (ALGORITHM §2.6). */
@@ -299,29 +241,8 @@ export class TrmNetwork {
     this.disposed = true;
     for (const x of this.vars.values()) x.dispose();
     this.vars.clear();
-    if (this.rope) tf.dispose([this.rope.cos, this.rope.sin]);
+    this.mixer.dispose();
   }
 }
 
 let nextId = 0;
-
-function flattenWeights(w: NetworkWeights): tf.Tensor[] {
-  return w.layers.flatMap((l) => [
-    ...(l.tokenMlp ? [l.tokenMlp.gate, l.tokenMlp.up, l.tokenMlp.down] : []),
-    ...(l.attn ? [l.attn.q, l.attn.k, l.attn.v, l.attn.o] : []),
-    l.mlp.gate, l.mlp.up, l.mlp.down,
-  ]);
-}
-
-/** The inverse of flattenWeights, with `shape` giving the layout. */
-function unflattenWeights(shape: NetworkWeights, ts: tf.Tensor[]): NetworkWeights {
-  let i = 0;
-  const next = () => ts[i++]!;
-  return {
-    layers: shape.layers.map((l) => ({
-      tokenMlp: l.tokenMlp ? { gate: next(), up: next(), down: next() } : null,
-      attn: l.attn ? { q: next(), k: next(), v: next(), o: next() } : null,
-      mlp: { gate: next(), up: next(), down: next() },
-    })),
-  };
-}

@@ -27,10 +27,49 @@ const mmGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** Whether a gradient tape is recording (tfjs-core 4.22 engine state; the peer dependency is pinned). */
+/** tfjs-core 4.22's engine state (the peer dependency is pinned to 4.22.0). */
+function engineState(): { gradientDepth: number; kernelDepth: number } {
+  return (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number } }).state;
+}
+
+/** Whether a gradient tape is recording. */
 function taping(): boolean {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number } }).state;
+  const state = engineState();
   return state.gradientDepth > 0 && state.kernelDepth === 0;
+}
+
+/**
+ * Runs `fn` with the gradient tape paused: PyTorch's `torch.no_grad()`. Nothing `fn` computes is recorded, so
+ * no gradient flows through its results and its intermediates can be freed at once. `fn` must not start a
+ * gradient computation of its own.
+ */
+export function withoutTape<T>(fn: () => T): T {
+  const state = engineState();
+  const depth = state.gradientDepth;
+  state.gradientDepth = 0;
+  try {
+    return fn();
+  } finally {
+    state.gradientDepth = depth;
+  }
+}
+
+/**
+ * `tf.variableGrads` for a function that returns its loss together with other tensors (`aux`) the caller
+ * needs afterwards: those are kept past the tape's clean-up and returned as they are.
+ */
+export function gradsWithAux<A extends Record<string, tf.Tensor>>(
+  fn: () => { loss: tf.Scalar; aux: A },
+  vars: tf.Variable[],
+): { loss: tf.Scalar; grads: tf.NamedTensorMap; aux: A } {
+  let aux: A | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = fn();
+    for (const t of Object.values(out.aux)) tf.keep(t);
+    aux = out.aux;
+    return out.loss;
+  }, vars);
+  return { loss: value, grads, aux: aux! };
 }
 
 /**
@@ -59,11 +98,11 @@ export function rmsNorm(h: tf.Tensor, eps: number): tf.Tensor {
 }
 
 /** A SwiGLU's weights with the fused gate_up [in, 2I] already split by columns (first half = gate). */
-export interface SwigluWeights {
+export type SwigluWeights = {
   gate: tf.Tensor; // [in, I]
   up: tf.Tensor; // [in, I]
   down: tf.Tensor; // [I, out]
-}
+};
 
 /** Splits a fused gate_up weight [in, 2I] into gate and up (ALGORITHM §2.1: the first half is the gate). */
 export function splitGateUp(gateUp: tf.Tensor, down: tf.Tensor): SwigluWeights {

@@ -2,21 +2,27 @@
  * The recursion of TRM (ALGORITHM.md §3.1), separate from the network it recurses with: anything with
  * `f(h, injection)` plugs in (the MLP-mixer and attention TRMs share this file).
  *
- *   latentRecursion(x, y, z, n):  repeat n times: z = f(z, y + x);  then y = f(y, z)
- *   deepRecursion(x, y, z, n, T): T−1 latent recursions without gradient, then one with gradient
+ *   def latent_recursion(x, y, z, n):          def deep_recursion(x, y, z, n, T):
+ *       for i in range(n):                         with torch.no_grad():
+ *           z = net(x, y, z)                           for j in range(T - 1):
+ *       y = net(y, z)                                      y, z = latent_recursion(x, y, z, n)
+ *       return y, z                                y, z = latent_recursion(x, y, z, n)
+ *                                                  return y.detach(), z.detach()
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { withoutTape } from './ops.js';
 
+/** The one network f that the recursion applies: f(h, injection) = blocks(h + injection). */
 export interface RecursionNet {
   f(h: tf.Tensor, injection: tf.Tensor): tf.Tensor;
 }
 
-export interface Latents {
+export type Latents = {
   /** The answer latent y (official z_H), [B, P, D]. */
   y: tf.Tensor;
   /** The reasoning latent z (official z_L), [B, P, D]. */
   z: tf.Tensor;
-}
+};
 
 /** n + 1 applications of f: n updates of z (which sees x), then one of y (which does not). */
 export function latentRecursion(net: RecursionNet, x: tf.Tensor, y: tf.Tensor, z: tf.Tensor, n: number /* n, L_cycles */): Latents {
@@ -27,25 +33,35 @@ export function latentRecursion(net: RecursionNet, x: tf.Tensor, y: tf.Tensor, z
   return { y, z };
 }
 
+export interface DeepRecursionOptions {
+  /** n (L_cycles): latent updates per latent recursion. */
+  n: number;
+  /** T (H_cycles): latent recursions in all. */
+  T: number;
+  /**
+   * How many of the last recursions the caller's gradient tape records (default 0: none, as in evaluation;
+   * training: 1, the paper's; Bansal's progressive loss: k). The first T − taped run without gradient.
+   */
+  taped?: number;
+}
+
 /**
- * `count` latent recursions outside any gradient tape, freeing every intermediate as it goes (memory stays
- * at one application of f). The input latents are not disposed; the result is new tensors.
+ * deep_recursion (§3.1): T − taped latent recursions without gradient, then `taped` recorded by the enclosing
+ * gradient tape (if any). The untaped recursions free their intermediates as they go (memory: one application
+ * of f and n latents); the input latents are never disposed, and the result is always new tensors.
  */
-export function recurseWithoutGradient(net: RecursionNet, x: tf.Tensor, start: Latents, n: number /* n */, count: number): Latents {
-  let cur = start;
-  for (let t = 0; t < count; t++) {
-    const prev = cur;
-    cur = tf.tidy(() => {
-      let { y, z } = prev;
-      for (let i = 0; i < n; i++) {
-        const zi = z;
-        z = tf.tidy(() => net.f(zi, tf.add(y, x)));
-        if (zi !== prev.z) zi.dispose();
-      }
-      const yi = tf.tidy(() => net.f(y, z));
-      return { y: yi, z };
-    });
-    if (prev !== start) tf.dispose([prev.y, prev.z]);
-  }
-  return cur === start ? { y: tf.clone(start.y), z: tf.clone(start.z) } : cur;
+export function deepRecursion(net: RecursionNet, x: tf.Tensor, latents: Latents, opts: DeepRecursionOptions): Latents {
+  const { n, T, taped = 0 } = opts;
+  // Each untaped application of f in its own scope: only its output outlives it.
+  const scoped: RecursionNet = { f: (h, injection) => tf.tidy(() => net.f(h, injection)) };
+  let cur = latents;
+  withoutTape(() => {
+    for (let t = 0; t < T - taped; t++) { // torch.no_grad()
+      const prev = cur;
+      cur = tf.tidy(() => latentRecursion(scoped, x, prev.y, prev.z, n));
+      if (prev !== latents) tf.dispose([prev.y, prev.z]);
+    }
+  });
+  for (let t = 0; t < taped; t++) cur = latentRecursion(net, x, cur.y, cur.z, n);
+  return cur === latents ? { y: tf.clone(latents.y), z: tf.clone(latents.z) } : cur;
 }

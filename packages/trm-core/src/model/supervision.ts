@@ -1,15 +1,19 @@
 /**
  * One supervision step of deep supervision (ALGORITHM.md §3.1–3.2, §4): deepRecursion followed by the
- * heads, in evaluation mode (no gradient at all) or in training mode (T−1 recursions outside the gradient
- * tape, the last one inside `tf.variableGrads`, loss head, gradients of every trainable parameter and of the
- * batch's puzzle-embedding rows). The returned latents are plain tensors: detached by construction.
+ * heads, in evaluation mode (no gradient at all) or in training mode (deepRecursion inside the gradient tape
+ * with its last recursion taped, the loss head, gradients of every trainable parameter and of the batch's
+ * puzzle-embedding rows). The returned latents are plain tensors: detached by construction.
+ *
+ *   (y, z) = deep_recursion(x, y, z, n, T)           // recursion.ts
+ *   ŷ, q = output_head(y), Q_head(y)
+ *   loss = softmax_cross_entropy(ŷ, y_true) + binary_cross_entropy(q_halt, ŷ == y_true)   // loss.ts
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import { lossHead, IGNORE_LABEL } from './loss.js';
-import type { NetworkWeights, TrmNetwork } from './network.js';
-import { latentRecursion, recurseWithoutGradient, type Latents } from './recursion.js';
-import { withoutGradient } from './ops.js';
+import type { TrmNetwork } from './network.js';
+import { deepRecursion, type Latents } from './recursion.js';
+import { gradsWithAux, withoutGradient } from './ops.js';
 
 /** A batch as plain typed arrays (the shape trm-data produces). */
 export interface TaskBatch {
@@ -77,11 +81,8 @@ export interface StepOutput extends Latents {
 export function evalStep(net: TrmNetwork, batch: BatchTensors, latents: Latents, counts: RecursionCounts = {}): StepOutput {
   const n = counts.latentSteps ?? net.config.latentSteps;
   const T = counts.recursions ?? net.config.recursions;
-  const [x, w] = embedAndWeights(net, batch);
-  const out = recurseWithoutGradient(net.bind(w), x, latents, n, T);
-  tf.dispose([x, ...weightTensors(w)]);
-  const heads = tf.tidy(() => net.heads(out.y));
-  return { ...out, ...heads };
+  const out = net.withStepWeights((f) => deepRecursion(f, net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds)), latents, { n, T }));
+  return { ...out, ...tf.tidy(() => net.heads(out.y)) };
 }
 
 export interface GradStepOptions extends RecursionCounts {
@@ -116,16 +117,6 @@ export interface GradStepOutput extends StepOutput {
   qContinueLoss: number;
   /** The differentiated loss: lossScale·(lm + 0.5·(qHalt + qContinue)). */
   loss: number;
-}
-
-/** x and the step weights, created outside any tape (freed by the caller with weightTensors). */
-function embedAndWeights(net: TrmNetwork, batch: BatchTensors): [tf.Tensor, NetworkWeights] {
-  return tf.tidy(() => [net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds)), net.weights()] as unknown as tf.TensorContainer) as unknown as [tf.Tensor, NetworkWeights];
-}
-
-/** The tensors a NetworkWeights created (not the variables it refers to). */
-function weightTensors(w: NetworkWeights): tf.Tensor[] {
-  return w.layers.flatMap((l) => [...(l.tokenMlp ? [l.tokenMlp.gate, l.tokenMlp.up] : []), ...(l.attn ? [l.attn.q, l.attn.k, l.attn.v] : []), l.mlp.gate, l.mlp.up]);
 }
 
 function sliceRows(t: tf.Tensor, start: number, size: number): tf.Tensor {
@@ -188,65 +179,47 @@ async function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Late
   const c = net.config;
   const n = opts.latentSteps ?? c.latentSteps;
   const T = opts.recursions ?? c.recursions;
-  const a = opts.noGradRecursions ?? T - 1;
-  const k = opts.gradRecursions ?? 1;
-  const scale = opts.lossScale ?? 1;
-
-  // [no gradient] a latent recursions from the incoming (constant) latents.
-  const [x0, w0] = embedAndWeights(net, batch);
-  const warm = recurseWithoutGradient(net.bind(w0), x0, latents, n, a);
-  tf.dispose([x0, ...weightTensors(w0)]);
+  const untaped = opts.noGradRecursions ?? T - 1;
+  const taped = opts.gradRecursions ?? 1;
 
   // The puzzle rows of this batch as a temporary variable: SignSGD needs their gradient (ALGORITHM §3.2, §5.4).
-  const rowsInit = net.puzzleRows(batch.puzzleIds);
-  const rows = rowsInit ? tf.variable(rowsInit, true) : null;
-  rowsInit?.dispose();
+  const gathered = net.puzzleRows(batch.puzzleIds);
+  const rows = gathered ? tf.variable(gathered, true) : null;
+  gathered?.dispose();
   const params = net.trainableVariables();
-  const keys = net.specs.filter((s) => s.kind === 'param').map((s) => s.key);
   const rowWeights = opts.rowWeights ? tf.tensor1d(opts.rowWeights) : undefined;
 
-  let kept!: StepOutput & { correct: tf.Tensor; lm: tf.Tensor; qh: tf.Tensor; qc: tf.Tensor };
-  const { value, grads } = tf.variableGrads(() => {
-    // [gradient] x is recomputed inside the tape so that the embeddings get gradients (ALGORITHM §12.7).
+  const { loss, grads, aux } = gradsWithAux(() => {
+    // x inside the tape so that the embeddings get gradients (ALGORITHM §12.7); f's split weights likewise.
     const x = net.embed(batch.inputs, rows);
-    // Weights split inside the tape so the fused variables get their gradients.
-    const f = opts.rematerialize === false ? net.bind(net.weights()) : net.bindRematerialized(net.weights());
-    let y = warm.y;
-    let z = warm.z;
-    for (let t = 0; t < k; t++) ({ y, z } = latentRecursion(f, x, y, z, n));
+    const f = net.stepNet({ rematerialize: opts.rematerialize !== false });
+    const { y, z } = deepRecursion(f, x, latents, { n, T: untaped + taped, taped });
     const heads = net.heads(y);
-    let qContinueTarget: tf.Tensor | undefined;
-    if (c.qContinue) qContinueTarget = continueTarget(net, batch, y, z, n, T);
     const parts = lossHead({
       logits: heads.logits,
       labels: opts.labelsOverride ?? batch.labels,
       qHalt: heads.qHalt,
       qContinue: heads.qContinue,
-      qContinueTarget,
+      qContinueTarget: c.qContinue ? continueTarget(net, batch, y, z, n, T) : undefined,
       lossType: c.lossType,
       rowWeights,
       qLossWeight: opts.qLossWeight,
     });
-    kept = {
-      y: tf.keep(y), z: tf.keep(z), logits: tf.keep(heads.logits), qHalt: tf.keep(heads.qHalt),
-      qContinue: tf.keep(heads.qContinue), correct: tf.keep(parts.correct),
-      lm: tf.keep(parts.lmLoss), qh: tf.keep(parts.qHaltLoss), qc: tf.keep(parts.qContinueLoss),
+    return {
+      loss: tf.mul(parts.total, tf.scalar(opts.lossScale ?? 1)) as tf.Scalar,
+      aux: { y, z, ...heads, correct: parts.correct, lm: parts.lmLoss, qh: parts.qHaltLoss, qc: parts.qContinueLoss },
     };
-    return tf.mul(parts.total, tf.scalar(scale)) as tf.Scalar;
   }, rows ? [...params, rows] : params);
 
   const byKey = new Map<string, tf.Tensor>();
-  params.forEach((p, i) => {
-    const g = grads[p.name];
-    byKey.set(keys[i]!, g ?? tf.zerosLike(p));
-  });
+  net.specs.filter((s) => s.kind === 'param').forEach((s, i) => byKey.set(s.key, grads[params[i]!.name] ?? tf.zerosLike(params[i]!)));
   const puzzleRowGrad = rows ? (grads[rows.name] ?? tf.zerosLike(rows)) : null;
   // Read asynchronously: WebGPU in Node cannot read synchronously.
-  const [lm, qh, qc, loss] = (await Promise.all([kept.lm.data(), kept.qh.data(), kept.qc.data(), value.data()])).map((d) => d[0]!) as [number, number, number, number];
-  tf.dispose([warm.y, warm.z, value, kept.lm, kept.qh, kept.qc, ...(rows ? [rows] : []), ...(rowWeights ? [rowWeights] : [])]);
+  const [lm, qh, qc, total] = (await Promise.all([aux.lm.data(), aux.qh.data(), aux.qc.data(), loss.data()])).map((d) => d[0]!) as [number, number, number, number];
+  tf.dispose([loss, aux.lm, aux.qh, aux.qc, ...(rows ? [rows] : []), ...(rowWeights ? [rowWeights] : [])]);
   return {
-    y: kept.y, z: kept.z, logits: kept.logits, qHalt: kept.qHalt, qContinue: kept.qContinue, correct: kept.correct,
-    grads: byKey, puzzleRowGrad, lmLoss: lm, qHaltLoss: qh, qContinueLoss: qc, loss,
+    y: aux.y, z: aux.z, logits: aux.logits, qHalt: aux.qHalt, qContinue: aux.qContinue, correct: aux.correct,
+    grads: byKey, puzzleRowGrad, lmLoss: lm, qHaltLoss: qh, qContinueLoss: qc, loss: total,
   };
 }
 
@@ -257,7 +230,7 @@ async function gradStepWhole(net: TrmNetwork, batch: BatchTensors, latents: Late
 function continueTarget(net: TrmNetwork, batch: BatchTensors, y: tf.Tensor, z: tf.Tensor, n: number, T: number): tf.Tensor {
   return withoutGradient((yy, zz) => {
     const x = net.embed(batch.inputs, net.puzzleRows(batch.puzzleIds));
-    const next = recurseWithoutGradient(net.bind(net.weights()), x, { y: yy!, z: zz! }, n, T);
+    const next = net.withStepWeights((f) => deepRecursion(f, x, { y: yy!, z: zz! }, { n, T }));
     const h = net.heads(next.y);
     return tf.sigmoid(tf.maximum(h.qHalt, h.qContinue));
   }, y, z);
