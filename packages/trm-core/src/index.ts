@@ -12,7 +12,7 @@ export * from './model/supervision.js';
 export * from './checkpoint/model-io.js';
 export * from './train/optim.js';
 export * from './train/ema.js';
-export * from './train/randomize.js';
+export * from './train/variants/randomized-depth.js';
 export * from './checkpoint/errors.js';
 export * from './checkpoint/dtypes.js';
 export * from './checkpoint/safetensors.js';

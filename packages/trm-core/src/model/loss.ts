@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossType } from '../config.js';
+import { IGNORE_LABEL } from '../data.js';
 import { withoutGradient } from './ops.js';
 
-export const IGNORE_LABEL = -100;
 
 /**
  * log stablemax over the last axis: s(v) = v + 1 (v ≥ 0), 1/(1 − v) (v < 0); log p = log s − log Σ s.

@@ -2,7 +2,7 @@
  * Host-side metrics of ALGORITHM.md §4.8, shared by training (rows that halted at a step) and evaluation
  * (non-padding rows at the last step).
  */
-import { IGNORE_LABEL } from './loss.js';
+import { IGNORE_LABEL } from '../data.js';
 
 /** Sums over counted rows; divide by `count` (see `means`). */
 export class RowMetrics {

@@ -10,24 +10,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
-import { lossHead, IGNORE_LABEL } from './loss.js';
+import { IGNORE_LABEL, type TaskBatch } from '../data.js';
+import { lossHead } from './loss.js';
 import type { TrmNetwork } from './network.js';
 import { deepRecursion, type Latents } from './recursion.js';
 import { gradsWithAux, withoutGradient } from './ops.js';
-
-/** A batch as plain typed arrays (the shape trm-data produces). */
-export interface TaskBatch {
-  batchSize: number;
-  seqLen: number;
-  /** [B·L] token ids. */
-  inputs: Int32Array;
-  /** [B·L] targets, −100 = ignore. */
-  labels: Int32Array;
-  /** [B] rows of the puzzle-embedding table. */
-  puzzleIds: Int32Array;
-  /** [B], 0 = padding row (excluded from metrics). */
-  valid?: Uint8Array;
-}
 
 export interface BatchTensors {
   inputs: tf.Tensor; // int32 [B, L]

@@ -6,7 +6,8 @@
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
-import { Trainer, type BatchSource } from '../train/trainer.js';
+import { Trainer } from '../train/trainer.js';
+import type { BatchIterable, BatchSource } from '../data.js';
 import { snapshotFromSafetensors, trainerCheckpointBytes } from '../train/checkpoint.js';
 import { writeFileAtomic, readFileLimited } from './files.js';
 
@@ -40,7 +41,7 @@ export function readManifest(dir: string): CheckpointManifest {
 }
 
 /** Restores the newest checkpoint of `dir`; `source` must be the same data the run used. */
-export async function loadTrainerCheckpoint(dir: string, source: BatchSource): Promise<Trainer> {
+export async function loadTrainerCheckpoint(dir: string, source: BatchSource | BatchIterable): Promise<Trainer> {
   const m = readManifest(dir);
   const bytes = await readFileLimited(join(dir, m.trainer));
   return Trainer.restore(snapshotFromSafetensors(bytes), source);

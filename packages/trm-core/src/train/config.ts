@@ -5,7 +5,9 @@
  */
 import { resolveTrmConfig, type TrmConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { checkCentredRange, type ExplorationDraw, type LatentInitMode } from './randomize.js';
+import { checkCentredRange } from './variants/randomized-depth.js';
+import type { ExplorationDraw } from './variants/exploration.js';
+import type { LatentInitMode } from './variants/latent-init.js';
 
 export interface TrainConfig {
   /** The model (TrmConfig, partial allowed; resolved on use). */

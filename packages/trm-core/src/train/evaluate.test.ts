@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../gradients.js';
 import { TrmNetwork } from '../model/network.js';
-import { batchTensors, evalStep, type TaskBatch } from '../model/supervision.js';
+import { batchTensors, evalStep } from '../model/supervision.js';
+import type { TaskBatch } from '../data.js';
 import { evaluate } from './evaluate.js';
 
 describe('evaluate', () => {

@@ -4,11 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrmNetwork } from '../model/network.js';
-import { batchTensors, evalStep, type TaskBatch } from '../model/supervision.js';
+import { batchTensors, evalStep } from '../model/supervision.js';
+import type { TaskBatch } from '../data.js';
 import type { Latents } from '../model/recursion.js';
 import { RowMetrics } from '../model/metrics.js';
 import { Rng } from '../random.js';
-import { drawLatentInit, type LatentInit, type LatentInitMode } from './randomize.js';
+import { drawLatentInit, type LatentInit, type LatentInitMode } from './variants/latent-init.js';
 
 export interface EvalMetrics {
   /** Rows counted (non-padding rows with at least one label). */

@@ -1,15 +1,14 @@
 /**
- * Deep supervision with ACT (ALGORITHM.md §4): the official streaming carry (`loop: 'stream'`, one optimizer
- * step = one supervision step, only halted rows take fresh samples) and the classic per-batch loop
- * (`loop: 'batch'`, N_sup optimizer steps on one batch, halted rows masked). Both keep per-row state in one
- * carry; they differ only in when rows restart (a halted row at once vs. the whole batch once every row has
- * halted) and in whether halted rows still carry loss (stream: rows never run halted; batch: weight 0).
+ * Deep supervision with ACT (ALGORITHM.md §4): one optimizer step = one supervision step of every row in
+ * the carry. What differs between the official streaming loop, the classic loop and the research variants
+ * (randomised n / T / N_sup, CGAR, Bansal, DIS, loss normalisation) is resolved once into a policy
+ * (policy.ts); the step itself is
  *
- *   step += 1
- *   restart rows R:  data[R] = fresh rows;  y[R], z[R] = init;  steps[R] = 0;  caps[R] ~ N_sup draw
- *   (y, z), logits, q = deepRecursion(x, y, z)          // T−1 untaped + 1 taped recursion (§3)
- *   loss(logits, q, labels) → grads → AdamATan2 / AdamW, SignSGD (puzzle rows), EMA
- *   steps += 1;  halted = steps ≥ cap  ∨  (q_halt > 0 ∧ steps ≥ minSteps)   // exploration veto §4.4
+ *   restart rows R:  data[R] = fresh rows;  caps[R] ~ N_sup draw;  y[R], z[R] = init      // §4.2, §8.3
+ *   n, T, tape split from the depth schedule                                                // §3.1, §10
+ *   (y, z), logits, q = deep_recursion(x, y, z);  loss(logits, q, labels) → grads           // supervision.ts
+ *   AdamATan2 / AdamW, SignSGD (puzzle rows), EMA                                            // §5
+ *   steps += 1;  halted = steps ≥ cap  ∨  (q_halt > 0 ∧ steps ≥ minSteps)                    // §4.4
  *
  * Everything random comes from one seeded Rng whose state, with the data cursor, the optimizer and EMA state
  * and the carry, goes into checkpoints: resuming reproduces the uninterrupted run exactly.
@@ -17,25 +16,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainingError, ConfigError } from '../errors.js';
 import { Rng, type RngState } from '../random.js';
+import { toBatchSource, type BatchIterable, type BatchSource } from '../data.js';
 import { TrmNetwork } from '../model/network.js';
-import { batchTensors, disposeGradStep, gradStep, type TaskBatch } from '../model/supervision.js';
+import { batchTensors, disposeGradStep, gradStep, type GradStepOutput } from '../model/supervision.js';
 import { RowMetrics } from '../model/metrics.js';
 import { AdamAtan2, AdamW, SignSgd, clipByGlobalNorm, learningRate, type AdamState, type NamedTensors, type NamedVariables } from './optim.js';
 import { Ema, type EmaState } from './ema.js';
-import {
-  curriculumDepth, disMilestones, drawLatentInit, drawProgressiveSplit, drawRecursionDepth, drawSupervisionSteps,
-  hierarchicalStepWeights, refreshMinSteps, type RecursionDepth,
-} from './randomize.js';
+import { createCarry, fillRows, runningRows, shouldHalt, type Carry } from './carry.js';
+import { resolvePolicy, rowWeights, type TrainingPolicy } from './policy.js';
+import { drawLatentInit } from './variants/latent-init.js';
+import type { StepDepth } from './variants/variant.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config.js';
 import { latentsFromInit } from './evaluate.js';
-
-/** Where training rows come from: an iterator of TaskBatch (e.g. trm-data's `dataset.batches(...)`). */
-export interface BatchSource {
-  next(): IteratorResult<TaskBatch, unknown>;
-  /** JSON-serialisable position, stored in checkpoints. */
-  getState?(): unknown;
-  setState?(state: unknown): void;
-}
 
 /** Metrics of one optimizer step (ALGORITHM §4.8: over the rows that halted at this step). */
 export interface StepMetrics {
@@ -46,13 +38,20 @@ export interface StepMetrics {
   /** Loss sums over the batch divided by the global batch size (official logging). */
   lmLoss: number;
   qHaltLoss: number;
-  /** Rows that halted at this step with at least one label. */
+  /** Rows that halted at this step with at least one label: the official per-step metrics are over these. */
   count: number;
+  /** Mean fraction of right cells over the rows that halted at this step (official `accuracy`). */
   accuracy: number;
+  /** Fraction of the rows that halted at this step with every cell right (official `exact_accuracy`). */
   exactAccuracy: number;
   qHaltAccuracy: number;
   /** Mean supervision steps of the rows that halted. */
   meanSteps: number;
+  /**
+   * The same over every row that ran this step, halted or not: unlike the official metrics it is defined from
+   * the first step on (early in training few rows halt, and the official accuracy reads 0).
+   */
+  allRows: { count: number; accuracy: number; exactAccuracy: number };
   /** n and T used at this step. */
   latentSteps: number;
   recursions: number;
@@ -60,18 +59,12 @@ export interface StepMetrics {
   seconds: number;
 }
 
-interface CarryState {
-  inputs: Int32Array; // [B·L]
-  labels: Int32Array; // [B·L]
-  puzzleIds: Int32Array; // [B]
-  steps: Int32Array; // [B]
-  caps: Int32Array; // [B] N_sup of the row (randomised N_sup)
-  gradCaps: Int32Array; // [B] jaxCompat: steps beyond this carry zero gradient
-  minSteps: Int32Array; // [B]
-  halted: Uint8Array; // [B]
-  /** DIS milestones per row: [B·(N_sup+1)·L] (only with disTargets). */
-  milestones: Int32Array | null;
-  depth: RecursionDepth; // n, T of the current batch (classic loop)
+/** What `Trainer.forDataset` reads: a dataset's dimensions and its batch iterator (trm-data's Dataset). */
+export interface TrainingDataset {
+  readonly seqLen: number;
+  readonly vocabSize: number;
+  readonly numPuzzleIdentifiers: number;
+  batches(opts: { batchSize: number; seed?: number; epochs?: number }): BatchSource | BatchIterable;
 }
 
 export interface TrainerState {
@@ -82,7 +75,7 @@ export interface TrainerState {
   dataCursor: unknown;
   seconds: number;
   samples: number;
-  carry: Omit<CarryState, 'inputs' | 'labels' | 'puzzleIds' | 'steps' | 'caps' | 'gradCaps' | 'minSteps' | 'halted' | 'milestones'> & {
+  carry: Pick<Carry, 'depth'> & {
     started: boolean;
   };
 }
@@ -102,11 +95,12 @@ export class Trainer {
   readonly config: ResolvedTrainConfig;
   readonly network: TrmNetwork;
   readonly rng: Rng;
+  private readonly source: BatchSource;
+  private readonly policy: TrainingPolicy;
   private readonly optimizer: AdamAtan2 | AdamW;
   private readonly signSgd: SignSgd | null;
   readonly ema: Ema | null;
-  private readonly stepWeights: Float64Array | null;
-  private carry: CarryState;
+  private carry: Carry;
   private y: tf.Tensor | null = null;
   private z: tf.Tensor | null = null;
   private started = false;
@@ -115,10 +109,16 @@ export class Trainer {
   private samples = 0;
   private disposed = false;
 
-  constructor(config: Partial<TrainConfig>, private readonly source: BatchSource) {
+  /**
+   * `source`: where training rows come from — a stateful source (trm-data's `dataset.batches(...)`,
+   * `streamBatches(...)`, resumable) or any sync or async iterable of batches.
+   */
+  constructor(config: Partial<TrainConfig>, source: BatchSource | BatchIterable) {
     this.config = resolveTrainConfig(config);
     const c = this.config;
     if (c.disTargets && c.randomize.supervisionSteps) throw new ConfigError('train config: disTargets needs a fixed N_sup (randomize.supervisionSteps = 0).');
+    this.source = toBatchSource(source);
+    this.policy = resolvePolicy(c);
     this.rng = new Rng(c.seed);
     this.network = new TrmNetwork(c.model, { seed: this.rng.seed() });
     const params: NamedVariables = {};
@@ -127,15 +127,17 @@ export class Trainer {
     this.optimizer = c.optimizer === 'adamAtan2' ? new AdamAtan2(params, common) : new AdamW(params, common);
     this.signSgd = c.model.puzzleEmbDim > 0 ? new SignSgd(this.network.v('puzzle_emb.weights'), { weightDecay: c.puzzleEmbWeightDecay }) : null;
     this.ema = c.ema ? new Ema(params, c.emaRate) : null;
-    this.stepWeights = c.stepWeighting === 'cgar' ? hierarchicalStepWeights(c.model.supervisionSteps + c.randomize.supervisionSteps) : null;
-    const B = c.globalBatchSize;
-    const L = c.model.seqLen;
-    this.carry = {
-      inputs: new Int32Array(B * L), labels: new Int32Array(B * L), puzzleIds: new Int32Array(B),
-      steps: new Int32Array(B), caps: new Int32Array(B), gradCaps: new Int32Array(B), minSteps: new Int32Array(B),
-      halted: new Uint8Array(B).fill(1), milestones: null,
-      depth: { latentSteps: c.model.latentSteps, recursions: c.model.recursions },
-    };
+    this.carry = createCarry(c.globalBatchSize, c.model.seqLen, { latentSteps: c.model.latentSteps, recursions: c.model.recursions });
+  }
+
+  /**
+   * A trainer whose model dimensions (seqLen, vocabSize, numPuzzleIdentifiers) come from the dataset, reading
+   * `dataset.batches({ batchSize: globalBatchSize, seed, epochs: Infinity })`.
+   */
+  static forDataset(config: Partial<TrainConfig>, dataset: TrainingDataset): Trainer {
+    const batchSize = config.globalBatchSize ?? resolveTrainConfig({}).globalBatchSize;
+    const model = { ...config.model, seqLen: dataset.seqLen, vocabSize: dataset.vocabSize, numPuzzleIdentifiers: dataset.numPuzzleIdentifiers };
+    return new Trainer({ ...config, model }, dataset.batches({ batchSize, seed: config.seed ?? 0, epochs: Infinity }));
   }
 
   /** Optimizer steps done so far. */
@@ -153,164 +155,55 @@ export class Trainer {
     if (this.disposed) throw new TrainingError('Trainer.trainStep: the trainer was disposed.');
     if (this.stepCount >= this.config.totalSteps) throw new TrainingError(`Trainer.trainStep: already at totalSteps (${this.config.totalSteps}). Raise totalSteps to train further.`);
     const t0 = performance.now();
-    const c = this.config;
-    const m = c.model;
-    const B = c.globalBatchSize;
-    const L = m.seqLen;
-    const carry = this.carry;
+    const { carry, policy, rng } = this;
     const step = this.stepCount + 1; // the LR uses the incremented counter (§12.13)
 
-    // Which rows start now: stream = every halted row; batch = all rows once every row has halted.
-    const restart = new Uint8Array(B);
-    const allHalted = carry.halted.every((h) => h === 1);
-    if (c.loop === 'stream' || allHalted) for (let b = 0; b < B; b++) restart[b] = carry.halted[b]!;
-    const anyRestart = restart.some((r) => r === 1);
-    if (anyRestart) this.restartRows(restart, allHalted);
+    // 1. Restart: rows that halted take fresh samples, caps and latents (streaming: each at once; classic: together).
+    const restart = policy.restarts.select(carry.halted);
+    if (restart) await this.restartRows(restart.rows, restart.wholeBatch);
 
-    // n, T for this step (classic loop: per batch, drawn at restart; streaming: per optimizer step).
-    let depth: RecursionDepth;
-    if (c.curriculum === 'cgar') depth = curriculumDepth((step - 1) / c.totalSteps);
-    else if (c.loop === 'stream') depth = this.drawDepth();
-    else depth = carry.depth;
-    let noGrad = depth.recursions - 1;
-    let withGrad = 1;
-    if (c.progressiveLoss) ({ noGrad, withGrad } = drawProgressiveSplit(this.rng, depth.recursions));
+    // 2. Depth: n, T of this step and how many recursions the gradient tape records.
+    const depth = policy.depth.at(step, rng, carry);
 
-    // Row weights: running rows count; CGAR weights by the row's own step t; 'alive' normalises by their number.
-    const weights = new Float32Array(B);
-    let alive = 0;
-    for (let b = 0; b < B; b++) {
-      if (carry.halted[b]) continue;
-      let w = carry.steps[b]! < carry.gradCaps[b]! ? 1 : 0;
-      if (this.stepWeights) w *= this.stepWeights[carry.steps[b]!]!;
-      weights[b] = w;
-      alive++;
-    }
-    if (c.lossNorm === 'alive') for (let b = 0; b < B; b++) weights[b]! /= Math.max(1, alive);
-    const lossScale = c.lossNorm === 'globalBatch' ? 1 / B : 1;
+    // 3. Gradient step: deep recursion, heads and loss on every running row.
+    const running = runningRows(carry);
+    const g = await this.gradientStep(depth, rowWeights(policy, carry));
 
-    const batch = batchTensors(this.network, { batchSize: B, seqLen: L, inputs: carry.inputs, labels: carry.labels, puzzleIds: carry.puzzleIds });
-    const labelsOverride = carry.milestones ? this.milestoneTargets() : undefined;
-    const g = await gradStep(this.network, batch, { y: this.y!, z: this.z! }, {
-      latentSteps: depth.latentSteps, recursions: depth.recursions, noGradRecursions: noGrad, gradRecursions: withGrad,
-      lossScale, rowWeights: weights, microBatch: c.microBatch, labelsOverride, rematerialize: c.rematerialize,
-      qLossWeight: carry.milestones ? 0 : 1, // DIS: no Q loss (§10.5)
-    });
-    tf.dispose([batch.inputs, batch.labels, batch.puzzleIds, ...(labelsOverride ? [labelsOverride] : [])]);
-    if (!Number.isFinite(g.loss)) {
-      disposeGradStep(g);
-      throw new TrainingError(
-        `training diverged at step ${step}: loss = ${g.loss} (lm ${g.lmLoss}, q_halt ${g.qHaltLoss}). No update was applied; ` +
-          'resume from the last checkpoint with a lower lr, gradient clipping (gradClipNorm) or a longer warm-up.',
-      );
-    }
+    // 4. Update: optimizer, SignSGD on the batch's puzzle rows, EMA.
+    const lr = this.update(step, g);
 
-    // Updates: main optimizer, SignSGD on the batch's puzzle rows, EMA.
-    const lr = learningRate(step, { baseLr: c.lr, warmupSteps: c.lrWarmupSteps, totalSteps: c.totalSteps, minRatio: c.lrMinRatio });
-    const lrEmb = learningRate(step, { baseLr: c.puzzleEmbLr, warmupSteps: c.lrWarmupSteps, totalSteps: c.totalSteps, minRatio: c.lrMinRatio });
-    let grads: NamedTensors = Object.fromEntries(g.grads);
-    let clipped: NamedTensors | null = null;
-    if (c.gradClipNorm !== null) {
-      const r = clipByGlobalNorm(grads, c.gradClipNorm);
-      r.norm.dispose();
-      clipped = grads = r.grads;
-    }
-    this.optimizer.apply(grads, lr);
-    if (clipped) tf.dispose(Object.values(clipped));
-    if (this.signSgd && g.puzzleRowGrad) this.signSgd.apply(carry.puzzleIds, g.puzzleRowGrad, lrEmb);
-    this.ema?.update();
-
-    // New (detached) latents; halting decision on the host.
-    tf.dispose([this.y!, this.z!]);
-    this.y = tf.clone(g.y);
-    this.z = tf.clone(g.z);
-    const [qHalt, qCont, logits] = [(await g.qHalt.data()) as Float32Array, (await g.qContinue.data()) as Float32Array, (await g.logits.data()) as Float32Array];
-    const lmLoss = g.lmLoss;
-    const qHaltLoss = g.qHaltLoss;
-    const loss = g.loss;
-    disposeGradStep(g);
-
-    const wasRunning = Uint8Array.from(carry.halted, (h) => 1 - h);
-    for (let b = 0; b < B; b++) if (wasRunning[b]) carry.steps[b]!++;
-    const capOf = (b: number) => carry.caps[b]!;
-    if (c.explorationDraw === 'perStep') refreshMinSteps(this.rng, carry.minSteps, 'perStep', Array.from({ length: B }, (_, b) => capOf(b)), m.haltExplorationProb);
-    const haltingOn = c.halting && !c.disTargets;
-    const metrics = new RowMetrics();
-    const V = m.vocabSize;
-    for (let b = 0; b < B; b++) {
-      if (!wasRunning[b]) continue;
-      let halt = carry.steps[b]! >= capOf(b);
-      if (haltingOn && capOf(b) > 1) {
-        const wantsHalt = m.qContinue ? qHalt[b]! > qCont[b]! : qHalt[b]! > 0;
-        if (wantsHalt && carry.steps[b]! >= carry.minSteps[b]!) halt = true;
-      }
-      if (!halt) continue;
-      carry.halted[b] = 1;
-      metrics.add(logits, carry.labels, b, L, V, qHalt[b]!, carry.steps[b]!); // rows that halted now (§4.8)
-    }
+    // 5. Halt: the new latents are detached; rows at their cap or whose halting head says so stop (§4.4).
+    const metrics = await this.advance(g, running);
     this.stepCount = step;
     const dt = (performance.now() - t0) / 1000;
+    const alive = running.reduce((n, r) => n + r, 0);
     this.seconds += dt;
     this.samples += alive;
     return {
-      step, lr, loss, lmLoss: lmLoss / B, qHaltLoss: qHaltLoss / B, ...metrics.means(),
-      latentSteps: depth.latentSteps, recursions: depth.recursions, samplesPerSecond: alive / dt, seconds: this.seconds,
+      step, lr, ...metrics, latentSteps: depth.latentSteps, recursions: depth.recursions,
+      samplesPerSecond: alive / dt, seconds: this.seconds,
     };
   }
 
-  private drawDepth(): RecursionDepth {
+  /** Fills restarted rows with fresh samples, the policy's per-row draws and fresh latents (§4.2 reset, §8.3). */
+  private async restartRows(rows: Uint8Array, wholeBatch: boolean): Promise<void> {
     const c = this.config;
-    return drawRecursionDepth(this.rng, { latentSteps: c.model.latentSteps, recursions: c.model.recursions },
-      { latentSteps: c.randomize.latentSteps, recursions: c.randomize.recursions }, { jaxCompat: c.jaxCompat });
-  }
-
-  /** Fills restarted rows with fresh samples and fresh latents (§4.2 reset, §8.3 init modes). */
-  private restartRows(restart: Uint8Array, wholeBatch: boolean): void {
-    const c = this.config;
-    const m = c.model;
     const B = c.globalBatchSize;
-    const L = m.seqLen;
-    const carry = this.carry;
-    const next = this.source.next();
+    const L = c.model.seqLen;
+    const next = await this.source.next();
     if (next.done) throw new TrainingError(`the batch source is exhausted at step ${this.stepCount + 1}; give it more epochs (e.g. epochs: Infinity) or lower totalSteps.`);
     const fresh = next.value;
     if (fresh.batchSize !== B || fresh.seqLen !== L) {
       throw new TrainingError(`batch source: expected batches of ${B}×${L} (globalBatchSize × seqLen), got ${fresh.batchSize}×${fresh.seqLen}.`);
     }
-    const nSup = m.supervisionSteps;
-    const w = c.randomize.supervisionSteps;
-    // Classic loop: one N_sup draw and one (n, T) draw per batch; streaming: one N_sup cap per restarted row.
-    const batchCap = w > 0 ? drawSupervisionSteps(this.rng, nSup, w, { jaxCompat: c.jaxCompat }) : nSup;
-    if (c.loop === 'batch' && wholeBatch) carry.depth = this.drawDepth();
-    for (let b = 0; b < B; b++) {
-      if (!restart[b]) continue;
-      carry.inputs.set(fresh.inputs.subarray(b * L, (b + 1) * L), b * L);
-      carry.labels.set(fresh.labels.subarray(b * L, (b + 1) * L), b * L);
-      carry.puzzleIds[b] = fresh.puzzleIds[b]!;
-      carry.steps[b] = 0;
-      carry.halted[b] = 0;
-      const cap = c.loop === 'stream' && w > 0 ? drawSupervisionSteps(this.rng, nSup, w, { jaxCompat: c.jaxCompat }) : batchCap;
-      // jaxCompat: the scan always runs N_sup steps; steps past the draw only zero the gradient (§10.1).
-      carry.caps[b] = c.jaxCompat ? nSup : cap;
-      carry.gradCaps[b] = cap;
-    }
-    if (c.explorationDraw === 'perSample') {
-      refreshMinSteps(this.rng, carry.minSteps, 'perSample', Array.from(carry.caps), m.haltExplorationProb, restart);
-    }
-    if (c.disTargets) {
-      const ms = disMilestones(this.rng, carry.inputs, carry.labels, L, nSup);
-      if (!carry.milestones) carry.milestones = new Int32Array(B * (nSup + 1) * L);
-      for (let b = 0; b < B; b++) {
-        if (!restart[b]) continue;
-        for (let s = 0; s <= nSup; s++) carry.milestones.set(ms[s]!.subarray(b * L, (b + 1) * L), (b * (nSup + 1) + s) * L);
-      }
-    }
-    this.resetLatents(restart);
+    fillRows(this.carry, fresh, rows);
+    for (const hook of this.policy.onRestart) hook.onRestart(this.rng, this.carry, rows, wholeBatch);
+    this.resetLatents(rows);
     this.started = true;
   }
 
   /** y[R], z[R] ← the init of the configured mode (one draw per step, shared by the rows restarted now). */
-  private resetLatents(restart: Uint8Array): void {
+  private resetLatents(rows: Uint8Array): void {
     const c = this.config;
     const net = this.network;
     const B = c.globalBatchSize;
@@ -325,7 +218,7 @@ export class Trainer {
       return;
     }
     const [y, z] = tf.tidy(() => {
-      const mask = tf.reshape(tf.tensor1d(Int32Array.from(restart), 'int32'), [B, 1, 1]);
+      const mask = tf.reshape(tf.tensor1d(Int32Array.from(rows), 'int32'), [B, 1, 1]);
       const cond = tf.cast(tf.broadcastTo(mask, [B, P, D]), 'bool');
       return [tf.where(cond, fresh.y, this.y!), tf.where(cond, fresh.z, this.z!)];
     });
@@ -334,18 +227,77 @@ export class Trainer {
     this.z = z!;
   }
 
-  /** DIS: the label of row b at its step t = steps[b] + 1 is milestone path[t] (§10.5). */
-  private milestoneTargets(): tf.Tensor {
+  /** One supervision step with gradients on the carry's rows (the loss scaled and weighted per row). */
+  private async gradientStep(depth: StepDepth, weights: Float32Array): Promise<GradStepOutput> {
+    const { carry, policy, config: c } = this;
+    const B = c.globalBatchSize;
+    const batch = batchTensors(this.network, { batchSize: B, seqLen: c.model.seqLen, inputs: carry.inputs, labels: carry.labels, puzzleIds: carry.puzzleIds });
+    const targets = policy.targets.labels(carry);
+    const labelsOverride = targets ? tf.tensor2d(targets, [B, c.model.seqLen], 'int32') : undefined;
+    const g = await gradStep(this.network, batch, { y: this.y!, z: this.z! }, {
+      latentSteps: depth.latentSteps, recursions: depth.recursions, noGradRecursions: depth.untaped, gradRecursions: depth.taped,
+      lossScale: policy.lossScale, rowWeights: weights, microBatch: c.microBatch, labelsOverride, rematerialize: c.rematerialize,
+      qLossWeight: policy.targets.qLossWeight,
+    });
+    tf.dispose([batch.inputs, batch.labels, batch.puzzleIds, ...(labelsOverride ? [labelsOverride] : [])]);
+    if (!Number.isFinite(g.loss)) {
+      disposeGradStep(g);
+      throw new TrainingError(
+        `training diverged at step ${this.stepCount + 1}: loss = ${g.loss} (lm ${g.lmLoss}, q_halt ${g.qHaltLoss}). No update was applied; ` +
+          'resume from the last checkpoint with a lower lr, gradient clipping (gradClipNorm) or a longer warm-up.',
+      );
+    }
+    return g;
+  }
+
+  /** Applies the step's gradients: the main optimizer (after clipping), SignSGD on the batch's puzzle rows, EMA. */
+  private update(step: number, g: GradStepOutput): number {
     const c = this.config;
+    const schedule = { warmupSteps: c.lrWarmupSteps, totalSteps: c.totalSteps, minRatio: c.lrMinRatio };
+    const lr = learningRate(step, { baseLr: c.lr, ...schedule });
+    let grads: NamedTensors = Object.fromEntries(g.grads);
+    let clipped: NamedTensors | null = null;
+    if (c.gradClipNorm !== null) {
+      const r = clipByGlobalNorm(grads, c.gradClipNorm);
+      r.norm.dispose();
+      clipped = grads = r.grads;
+    }
+    this.optimizer.apply(grads, lr);
+    if (clipped) tf.dispose(Object.values(clipped));
+    if (this.signSgd && g.puzzleRowGrad) this.signSgd.apply(this.carry.puzzleIds, g.puzzleRowGrad, learningRate(step, { baseLr: c.puzzleEmbLr, ...schedule }));
+    this.ema?.update();
+    return lr;
+  }
+
+  /** Keeps the new (detached) latents, advances the rows that ran, applies the halting rule; frees `g`. */
+  private async advance(g: GradStepOutput, running: Uint8Array): Promise<Omit<StepMetrics, 'step' | 'lr' | 'latentSteps' | 'recursions' | 'samplesPerSecond' | 'seconds'>> {
+    const { carry, config: c } = this;
     const B = c.globalBatchSize;
     const L = c.model.seqLen;
-    const nSup = c.model.supervisionSteps;
-    const out = new Int32Array(B * L);
+    const V = c.model.vocabSize;
+    tf.dispose([this.y!, this.z!]);
+    this.y = tf.clone(g.y);
+    this.z = tf.clone(g.z);
+    const [qHalt, qCont, logits] = [(await g.qHalt.data()) as Float32Array, (await g.qContinue.data()) as Float32Array, (await g.logits.data()) as Float32Array];
+    const { loss, lmLoss, qHaltLoss } = g;
+    disposeGradStep(g);
+
+    for (let b = 0; b < B; b++) if (running[b]) carry.steps[b]!++;
+    this.policy.exploration.afterStep(this.rng, carry);
+    const halted = new RowMetrics(); // rows that halted now (official, §4.8)
+    const all = new RowMetrics();
     for (let b = 0; b < B; b++) {
-      const t = Math.min(this.carry.steps[b]! + 1, nSup);
-      out.set(this.carry.milestones!.subarray((b * (nSup + 1) + t) * L, (b * (nSup + 1) + t + 1) * L), b * L);
+      if (!running[b]) continue;
+      all.add(logits, carry.labels, b, L, V, qHalt[b]!);
+      if (!shouldHalt(carry, b, qHalt[b]!, qCont[b]!, this.policy.halt)) continue;
+      carry.halted[b] = 1;
+      halted.add(logits, carry.labels, b, L, V, qHalt[b]!, carry.steps[b]!);
     }
-    return tf.tensor2d(out, [B, L], 'int32');
+    const a = all.means();
+    return {
+      loss, lmLoss: lmLoss / B, qHaltLoss: qHaltLoss / B, ...halted.means(),
+      allRows: { count: a.count, accuracy: a.accuracy, exactAccuracy: a.exactAccuracy },
+    };
   }
 
   /** Runs `fn` with the evaluation weights in place: the EMA average if EMA is on, else the live weights. */
@@ -380,7 +332,7 @@ export class Trainer {
   }
 
   /** Rebuilds a trainer from a snapshot; `source` must be the same data (its cursor is restored). */
-  static restore(snap: TrainerSnapshot, source: BatchSource): Trainer {
+  static restore(snap: TrainerSnapshot, source: BatchSource | BatchIterable): Trainer {
     if (snap.state.version !== 1) throw new TrainingError(`trainer snapshot: expected version 1, got ${String(snap.state.version)}.`);
     const t = new Trainer(snap.state.config, source);
     try {
@@ -398,8 +350,8 @@ export class Trainer {
       }
       t.rng.setState(snap.state.rng);
       if (snap.state.dataCursor !== null) {
-        if (!source.setState) throw new TrainingError('trainer snapshot holds a data cursor but the batch source has no setState(); pass the same kind of source.');
-        source.setState(snap.state.dataCursor);
+        if (!t.source.setState) throw new TrainingError('trainer snapshot holds a data cursor but the batch source has no setState(); pass the same kind of source.');
+        t.source.setState(snap.state.dataCursor);
       }
       const c = t.carry;
       const a = snap.carryArrays;

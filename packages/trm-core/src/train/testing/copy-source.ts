@@ -3,8 +3,8 @@
  * the package): a seeded, resumable "copy the input" batch source and a tiny model.
  */
 import { Rng } from '../../random.js';
-import type { TaskBatch } from '../../model/supervision.js';
-import type { BatchSource } from '../trainer.js';
+import type { TaskBatch } from '../../data.js';
+import type { BatchSource } from '../../data.js';
 import type { TrainConfig } from '../config.js';
 
 export const TINY_MODEL = { seqLen: 4, vocabSize: 5, hiddenSize: 8, numHeads: 2, expansion: 2, numLayers: 1, latentSteps: 2, recursions: 2, supervisionSteps: 3, puzzleEmbDim: 8, puzzleEmbLen: 1, numPuzzleIdentifiers: 3 };
