@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../errors.js';
-import { CGAR_CURRICULUM, curriculumDepth, hierarchicalStepWeights } from './cgar.js';
+import { createCarry } from '../carry.js';
+import { CGAR_CURRICULUM, cgarCurriculum, cgarStepWeights, curriculumDepth, hierarchicalStepWeights } from './cgar.js';
+import { Rng } from '../../random.js';
 
 describe('CGAR curriculum (§10.4)', () => {
   it('switches (n, T) at 30% and 60% of training', () => {
@@ -45,5 +47,28 @@ describe('CGAR curriculum (§10.4)', () => {
     expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(Array.from(hierarchicalStepWeights(1))).toEqual([1]);
     expect(() => hierarchicalStepWeights(0)).toThrow(ConfigError);
+  });
+});
+
+describe('CGAR as policy slots', () => {
+  it('the curriculum schedule uses progress (step − 1) / totalSteps, T − 1 untaped', () => {
+    const s = cgarCurriculum(10);
+    const carry = createCarry(1, 1, { latentSteps: 1, recursions: 1 });
+    const rng = new Rng(0);
+    expect(s.at(1, rng, carry)).toEqual({ latentSteps: 2, recursions: 1, untaped: 0, taped: 1 });
+    expect(s.at(4, rng, carry)).toEqual({ latentSteps: 4, recursions: 2, untaped: 1, taped: 1 }); // ρ = 0.3
+    expect(s.at(10, rng, carry)).toEqual({ latentSteps: 6, recursions: 3, untaped: 2, taped: 1 });
+  });
+
+  it("step weights multiply a running row's weight by w_t of its own step; halted rows keep theirs", () => {
+    const carry = createCarry(3, 1, { latentSteps: 1, recursions: 1 });
+    carry.halted.set([0, 0, 1]);
+    carry.steps.set([0, 2, 9]);
+    const w = Float32Array.from([1, 1, 0]);
+    cgarStepWeights(4).apply(w, carry);
+    const z = 1 + 0.7 + 0.49 + 0.343;
+    expect(w[0]).toBeCloseTo(1 / z, 6);
+    expect(w[1]).toBeCloseTo(0.49 / z, 6);
+    expect(w[2]).toBe(0);
   });
 });

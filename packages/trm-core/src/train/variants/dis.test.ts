@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, ShapeError } from '../../errors.js';
 import { Rng } from '../../random.js';
 import { expectBinomial } from '../testing/draws.js';
-import { disMilestones } from './dis.js';
+import { createCarry } from '../carry.js';
+import { DisTargets, disMilestones } from './dis.js';
 
 describe('DIS milestone targets (§10.5)', () => {
   it('moves from x0 to x1 monotonically, ⌊s·nd/N_sup⌋ filled at step s, ignored labels stay ignored', () => {
@@ -56,5 +57,25 @@ describe('DIS milestone targets (§10.5)', () => {
     expect(() => disMilestones(rng, new Int32Array(9), new Int32Array(8), 9, 4)).toThrow(ShapeError);
     expect(() => disMilestones(rng, new Int32Array(10), new Int32Array(10), 9, 4)).toThrow(ShapeError);
     expect(() => disMilestones(rng, new Int32Array(9), new Int32Array(9), 9, 0)).toThrow(ConfigError);
+  });
+});
+
+describe('DIS as a policy slot', () => {
+  it("trains each row against the milestone of its next step (capped at N_sup), without the Q losses", () => {
+    const L = 4;
+    const carry = createCarry(2, L, { latentSteps: 1, recursions: 1 });
+    carry.inputs.set([1, 0, 0, 0, 2, 2, 0, 0]);
+    carry.labels.set([1, 2, 3, 4, 2, 2, 5, 6]);
+    const dis = new DisTargets(L, 3);
+    expect(dis.qLossWeight).toBe(0);
+    dis.onRestart(new Rng(1), carry, Uint8Array.from([1, 1]));
+    carry.steps.set([2, 7]);
+    const labels = dis.labels(carry);
+    // Row 0 at step 3 = N_sup: the solution; row 1 past N_sup: also the solution.
+    expect(Array.from(labels)).toEqual([1, 2, 3, 4, 2, 2, 5, 6]);
+    carry.steps.set([0, 0]);
+    const first = dis.labels(carry); // step 1 of 3: ⌊nd/3⌋ of the differing cells filled
+    expect(first.slice(0, 4).filter((v, i) => v !== [1, 0, 0, 0][i]).length).toBe(1); // nd = 3 → 1
+    expect(first.slice(4).filter((v, i) => v !== [2, 2, 0, 0][i]).length).toBe(0); // nd = 2 → 0
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, ShapeError } from '../../errors.js';
 import { Rng } from '../../random.js';
 import { expectBinomial, histogram } from '../testing/draws.js';
-import { drawMinSteps, refreshMinSteps } from './exploration.js';
+import { createCarry } from '../carry.js';
+import { Exploration, drawMinSteps, refreshMinSteps } from './exploration.js';
 
 describe('exploration min-steps (§4.4)', () => {
   it('draws U{2..N_sup} with probability p, else 0; nothing for N_sup < 2', () => {
@@ -80,5 +81,35 @@ describe('exploration min-steps (§4.4)', () => {
     expect(Array.from(minSteps)).toEqual([0, 0, 0, 0]);
     expect(() => refreshMinSteps(rng, minSteps, 'perStep', 16, 0.1, [1])).toThrow(ShapeError);
     expect(() => refreshMinSteps(rng, minSteps, 'sometimes' as 'perStep', 16, 0.1)).toThrow(ConfigError);
+  });
+});
+
+describe('exploration as a policy slot', () => {
+  const carry = () => {
+    const c = createCarry(400, 1, { latentSteps: 1, recursions: 1 });
+    c.caps.fill(8);
+    return c;
+  };
+
+  it("'perStep' redraws every row after each step and nothing at restarts; 'perSample' only restarted rows", () => {
+    const rng = new Rng(4);
+    const c = carry();
+    const step = new Exploration('perStep', 0.5);
+    step.onRestart(rng, c, new Uint8Array(400).fill(1));
+    expect(c.minSteps.every((v) => v === 0)).toBe(true);
+    step.afterStep(rng, c);
+    const vetoed = c.minSteps.filter((v) => v > 0).length;
+    expectBinomial(vetoed, 400, 0.5);
+    for (const v of c.minSteps) expect(v === 0 || (v >= 2 && v <= 8)).toBe(true);
+
+    const s = carry();
+    const sample = new Exploration('perSample', 1);
+    const rows = new Uint8Array(400);
+    rows.fill(1, 0, 100);
+    sample.onRestart(rng, s, rows);
+    expect(s.minSteps.subarray(0, 100).every((v) => v >= 2)).toBe(true);
+    expect(s.minSteps.subarray(100).every((v) => v === 0)).toBe(true);
+    sample.afterStep(rng, s);
+    expect(s.minSteps.subarray(100).every((v) => v === 0)).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../errors.js';
 import { Rng } from '../../random.js';
+import { createCarry } from '../carry.js';
 import { expectBinomial, histogram, mean } from '../testing/draws.js';
-import { checkCentredRange, drawCentred, drawRecursionDepth, drawSupervisionSteps } from './randomized-depth.js';
+import { RandomizedDepth, SupervisionCaps, checkCentredRange, drawCentred, drawRecursionDepth, drawSupervisionSteps } from './randomized-depth.js';
 
 describe('centred uniform draws (§10.1)', () => {
   it('draw every value of U{c−w..c+w} equally often, with mean c (compute-matched)', () => {
@@ -79,5 +80,47 @@ describe('centred uniform draws (§10.1)', () => {
     const a = new Rng(9);
     const b = new Rng(9);
     for (let i = 0; i < 100; i++) expect(drawCentred(a, 10, 4)).toBe(drawCentred(b, 10, 4));
+  });
+});
+
+describe('randomised depth and N_sup as policy slots', () => {
+  const carry = () => createCarry(6, 1, { latentSteps: 3, recursions: 2 });
+
+  it('streaming: a fresh (n, T) per step; classic: the batch draw kept in the carry', () => {
+    const rng = new Rng(1);
+    const perStep = new RandomizedDepth({ latentSteps: 3, recursions: 3 }, { latentSteps: 2, recursions: 1 }, false);
+    const c = carry();
+    const seen = new Set<string>();
+    for (let s = 1; s <= 50; s++) {
+      const d = perStep.at(s, rng, c);
+      expect(d.latentSteps).toBeGreaterThanOrEqual(1);
+      expect(d.latentSteps).toBeLessThanOrEqual(5);
+      expect(d.untaped).toBe(d.recursions - 1);
+      expect(d.taped).toBe(1);
+      seen.add(`${d.latentSteps},${d.recursions}`);
+    }
+    expect(seen.size).toBeGreaterThan(5);
+    const perBatch = new RandomizedDepth({ latentSteps: 3, recursions: 3 }, { latentSteps: 2, recursions: 1 }, true);
+    perBatch.onRestart(rng, c, new Uint8Array(6).fill(1), true);
+    const drawn = { ...c.depth };
+    for (let s = 1; s <= 5; s++) expect(perBatch.at(s, rng, c)).toMatchObject(drawn);
+    perBatch.onRestart(rng, c, Uint8Array.from([1, 0, 0, 0, 0, 0]), false); // not a whole batch: no draw
+    expect(c.depth).toEqual(drawn);
+  });
+
+  it('N_sup caps: one per row (streaming), one per batch (classic); jaxCompat runs N_sup and caps the gradient', () => {
+    const rows = Uint8Array.from([1, 1, 1, 1, 1, 0]);
+    const c = carry();
+    new SupervisionCaps(4, 2, true).onRestart(new Rng(2), c, rows);
+    expect(new Set(Array.from(c.caps.subarray(0, 5))).size).toBeGreaterThan(1);
+    expect(c.caps[5]).toBe(0); // untouched
+    expect(Array.from(c.gradCaps)).toEqual(Array.from(c.caps));
+    const b = carry();
+    new SupervisionCaps(4, 2, false).onRestart(new Rng(2), b, rows);
+    expect(new Set(Array.from(b.caps.subarray(0, 5))).size).toBe(1);
+    const j = carry();
+    new SupervisionCaps(4, 3, true, { jaxCompat: true }).onRestart(new Rng(2), j, rows);
+    expect(Array.from(j.caps.subarray(0, 5))).toEqual([4, 4, 4, 4, 4]);
+    for (const g of j.gradCaps.subarray(0, 5)) expect(g).toBeLessThanOrEqual(4);
   });
 });
