@@ -10,6 +10,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export const workspaceAliases: Record<string, string> = {
   '@trm-ts/data/node': fileURLToPath(new URL('./packages/trm-data/src/node/index.ts', import.meta.url)),
   '@trm-ts/core/parity': fileURLToPath(new URL('./packages/trm-core/src/parity/index.ts', import.meta.url)),
+  '@trm-ts/core/internal': fileURLToPath(new URL('./packages/trm-core/src/internal.ts', import.meta.url)),
   '@trm-ts/core/node': fileURLToPath(new URL('./packages/trm-core/src/node/index.ts', import.meta.url)),
   '@trm-ts/core': src('trm-core'),
   '@trm-ts/backend-wasm': src('trm-backend-wasm'),

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts', 'parity/index': 'src/parity/index.ts' },
+  entry: { index: 'src/index.ts', internal: 'src/internal.ts', 'node/index': 'src/node/index.ts', 'parity/index': 'src/parity/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -3,7 +3,7 @@
  * float64 reference from reference.ts. Sizes are odd on purpose, so that tiled GPU kernels hit their edges.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { linear, logStablemax, mm, rmsNorm } from '@trm-ts/core';
+import { linear, logStablemax, mm, rmsNorm } from '@trm-ts/core/internal';
 import * as ref from './reference.js';
 
 export interface KernelResult {

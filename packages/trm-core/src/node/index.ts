@@ -39,4 +39,4 @@ export function writeSafetensorsFile(
 ): Promise<void> {
   return writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
-export * from './checkpoint.js';
+export { saveTrainerCheckpoint, readManifest, loadTrainerCheckpoint, type CheckpointManifest } from './checkpoint.js';

@@ -1,2 +1,2 @@
-export * from './parity.js';
-export * from './fixtures.js';
+export { compareTol, runParity, type Tolerance, type ParityTolerances, type ParityCheck, type ParityReport, type FixtureFiles } from './parity.js';
+export { defaultParityDir, listFixtureDirs, readFixture } from './fixtures.js';

@@ -190,4 +190,7 @@ export const SUDOKU6_CPU: Readonly<Partial<TrainConfig>> = Object.freeze({
   puzzleEmbLr: 2e-3,
 });
 
-export const TRAIN_PRESETS: Readonly<Record<string, Readonly<Partial<TrainConfig>>>> = Object.freeze({ SUDOKU_EXTREME_TRAIN, SUDOKU4_CPU, SUDOKU6_CPU });
+/** The training presets by name (typed by key: `TRAIN_PRESETS.SUDOKU4_CPU` is never undefined). */
+export const TRAIN_PRESETS = Object.freeze({ SUDOKU_EXTREME_TRAIN, SUDOKU4_CPU, SUDOKU6_CPU });
+
+export type TrainPresetName = keyof typeof TRAIN_PRESETS;
