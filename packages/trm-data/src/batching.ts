@@ -8,9 +8,8 @@
  * The iterator's position is a small JSON object (`getState()`), so a checkpoint can store it and a resumed run
  * sees the identical batch stream.
  */
-import { ConfigError, Rng, type RngState } from '@trm-ts/core';
-import type { ExampleStore, TaskBatch, TokenArray } from './dataset.js';
-import { BLANK_PUZZLE_ID, IGNORE_LABEL, PAD_ID } from './dataset.js';
+import { ConfigError, IGNORE_LABEL, Rng, type RngState, type TaskBatch, type TokenArray } from '@trm-ts/core';
+import { BLANK_PUZZLE_ID, PAD_ID, type ExampleStore } from './store.js';
 import { DataError } from './errors.js';
 
 export interface BatchOptions {

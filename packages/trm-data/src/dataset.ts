@@ -5,56 +5,14 @@
  * a *puzzle* is a run of examples sharing one puzzle identifier (one augmented version of a task); a *group* is
  * a run of puzzles (an original puzzle and all its augmentations). Both are CSR index arrays.
  */
-import { ConfigError, type TaskBatch } from '@trm-ts/core';
+import { ConfigError, IGNORE_LABEL, type TaskBatch, type TokenArray } from '@trm-ts/core';
 import { DataError, dataCheck } from './errors.js';
 import { BatchIterator, type BatchOptions } from './batching.js';
+import { BLANK_PUZZLE_ID, PAD_ID, type Example, type ExampleStore } from './store.js';
 
-/** Label value that the loss ignores (the only ignore value the official loss head knows, §7.1). */
-export const IGNORE_LABEL = -100;
-/** Token of an empty cell of the canvas / a padding row (`pad_id`, §7.1). */
-export const PAD_ID = 0;
-/** Puzzle identifier of padding rows and of datasets without per-puzzle embeddings (`blank_identifier_id`). */
-export const BLANK_PUZZLE_ID = 0;
-
-/** One training pair. `inputs`/`labels` have `seqLen` entries; labels use −100 for "ignore". */
-export interface Example {
-  inputs: Int32Array;
-  labels: Int32Array;
-  puzzleId: number;
-}
-
-/**
- * A batch of rows (inputs/labels [B*L] row-major, labels −100 = ignore, puzzleIds [B], valid [B] with 0 for a
- * padding row). The type is trm-core's, which consumes it; this package produces it.
- */
-export type { TaskBatch };
-
-/** What every dataset declares: the model's `seq_len`, `vocab_size` and `num_puzzle_identifiers` come from here. */
-export interface DatasetInfo {
-  readonly name: string;
-  readonly seqLen: number;
-  readonly vocabSize: number;
-  readonly numPuzzleIdentifiers: number;
-}
-
-/**
- * Random access to examples plus the group structure; enough for the batch sampler. A custom dataset implements
- * this (or builds an {@link ArrayDataset} with {@link datasetFromExamples}) and gets `batches` from
- * `new BatchIterator(this, options)`.
- */
-export interface ExampleStore extends DatasetInfo {
-  readonly numExamples: number;
-  readonly numPuzzles: number;
-  readonly numGroups: number;
-  /** [numPuzzles + 1] CSR: puzzle j owns examples [puzzleIndices[j], puzzleIndices[j+1]). */
-  readonly puzzleIndices: Int32Array;
-  /** [numGroups + 1] CSR: group g owns puzzles [groupIndices[g], groupIndices[g+1]). */
-  readonly groupIndices: Int32Array;
-  /** [numPuzzles] the identifier (row of the puzzle-embedding table) of each puzzle. */
-  readonly puzzleIdentifiers: Int32Array;
-  /** Example i (0 ≤ i < numExamples). */
-  example(i: number): Example;
-}
+export type { TaskBatch, TokenArray };
+export { IGNORE_LABEL };
+export { PAD_ID, BLANK_PUZZLE_ID, type Example, type DatasetInfo, type ExampleStore } from './store.js';
 
 /** The full dataset interface: examples, groups and a seeded, resumable batch iterator. */
 export interface TaskDataset extends ExampleStore {
@@ -63,8 +21,6 @@ export interface TaskDataset extends ExampleStore {
   batches(options: BatchOptions): BatchIterator;
 }
 
-/** Token storage; compact types keep million-example datasets small, batches are always Int32Array. */
-export type TokenArray = Uint8Array | Int16Array | Int32Array;
 
 export interface ArrayDatasetSpec {
   name: string;
