@@ -19,6 +19,7 @@ export const workspaceAliases: Record<string, string> = {
   '@trm-ts/backend-webgpu': src('trm-backend-webgpu'),
   '@trm-ts/backend-node-gpu': src('trm-backend-node-gpu'),
   '@trm-ts/cli': src('trm-cli'),
+  '@trm-ts/testing': src('trm-testing'),
 };
 
 export function packageConfig(extra: { include?: string[]; exclude?: string[]; testTimeout?: number } = {}) {

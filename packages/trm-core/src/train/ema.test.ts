@@ -1,19 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaksEachTest } from '@trm-ts/testing';
 import { CheckpointError, ConfigError, ShapeError, TrainingError } from '../errors.js';
 import { Ema } from './ema.js';
 
-let before = 0;
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+checkLeaksEachTest();
 
 function vr(values: number[], shape?: number[]): tf.Variable {
   return tf.tidy(() => tf.variable(tf.tensor(values, shape)));

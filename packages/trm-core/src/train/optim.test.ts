@@ -1,19 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaksEachTest } from '@trm-ts/testing';
 import { CheckpointError, ConfigError, ShapeError, TrainingError } from '../errors.js';
 import { AdamAtan2, AdamW, SignSgd, clipByGlobalNorm, learningRate, type NamedTensors } from './optim.js';
 
-let before = 0;
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+checkLeaksEachTest();
 
 /** Float64 reference of one parameter's trajectory under AdamATan2 (§5.1), written from the formula. */
 function refAtan2(p0: number[], gs: number[][], lrs: number[], o: { b1: number; b2: number; wd: number; inside?: boolean }): number[] {

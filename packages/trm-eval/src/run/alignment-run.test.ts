@@ -1,25 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { ConfigError, type TaskBatch, type TrmNetwork } from '@trm-ts/core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaksEachTest } from '@trm-ts/testing';
 import { cosinePerExample } from '../alignment.js';
 import { allPairsAlignment, derangementAlignment } from './alignment-run.js';
 import { counterModel, randomBatch, tinyNet } from './test-helpers.js';
 import { trajectory } from './trajectory.js';
 
 let net: TrmNetwork;
-let before = 0;
 beforeAll(async () => {
   await useWasmBackend();
   net = tinyNet(3);
 });
 afterAll(() => net.dispose());
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+checkLeaksEachTest();
 
 const SQRT1_2 = Math.SQRT1_2;
 

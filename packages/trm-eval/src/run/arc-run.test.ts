@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { ConfigError, type TaskBatch, type TrmNetwork } from '@trm-ts/core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaksEachTest } from '@trm-ts/testing';
 import { arcGridFromJson, dihedral, type ArcGrid } from '../arc/grid.js';
 import { ArcVoter, type ArcTestPuzzles } from '../arc/voter.js';
 import { evaluateArc } from './arc-run.js';
@@ -9,18 +10,12 @@ import { counterModel, tinyNet } from './test-helpers.js';
 import { trajectory } from './trajectory.js';
 
 let net: TrmNetwork;
-let before = 0;
 beforeAll(async () => {
   await useWasmBackend();
   net = tinyNet(4, { vocabSize: 12, numPuzzleIdentifiers: 5 });
 });
 afterAll(() => net.dispose());
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+checkLeaksEachTest();
 
 const SIDE = 4;
 /** §7.5 encoding on a 4×4 canvas: colours + 2 at (0, 0), EOS on the row below and the column right. */

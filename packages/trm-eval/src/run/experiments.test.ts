@@ -2,20 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { ConfigError, Rng, type TaskBatch } from '@trm-ts/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaksEachTest } from '@trm-ts/testing';
 import { experimentAReport, experimentBReport } from './experiment-report.js';
 import { EXP_B_VARIANTS, experimentAJobs, runExperimentA, runExperimentB, runExperimentJob, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
 
-let before = 0;
 beforeAll(async () => {
   await useWasmBackend();
 });
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+checkLeaksEachTest();
 
 const L = 4;
 const V = 5;

@@ -1,24 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { ConfigError, Rng, ShapeError, batchTensors, drawLatentInit, evalStep, type TrmNetwork } from '@trm-ts/core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaksEachTest } from '@trm-ts/testing';
 import { addLatentNoise, stackRuns } from './model.js';
 import { randomBatch, tinyNet } from './test-helpers.js';
 import { trajectory, type TrajectoryOptions, type TrajectoryStep } from './trajectory.js';
 
 let net: TrmNetwork;
-let before = 0;
 beforeAll(async () => {
   await useWasmBackend();
   net = tinyNet(1);
 });
 afterAll(() => net.dispose());
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+checkLeaksEachTest();
 
 async function collect(batch = randomBatch(7, 4), options: TrajectoryOptions): Promise<TrajectoryStep[]> {
   const out: TrajectoryStep[] = [];

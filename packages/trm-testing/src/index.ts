@@ -1,0 +1,25 @@
+/**
+ * Test helpers shared by the packages' tests: one leak check (tfjs's own tests check leaks with one helper,
+ * not a pasted block).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, beforeEach, expect } from 'vitest';
+
+/** Registers, for every test of the calling file, a check that it leaves `tf.memory().numTensors` as it found it. */
+export function checkLeaksEachTest(): void {
+  let before = 0;
+  beforeEach(() => {
+    before = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors, 'tensors leaked by this test').toBe(before);
+  });
+}
+
+/** Runs `fn` and fails the test if it leaves tensors behind; returns what `fn` returns. */
+export async function expectNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
+  const before = tf.memory().numTensors;
+  const out = await fn();
+  expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+  return out;
+}
