@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BackendError } from '@trm-ts/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectBackendComputes } from '@trm-ts/testing';
 import { NODE_GPU_MODULE, useNodeGpuBackend } from './index.js';
 
 const installed = (() => {
@@ -79,11 +80,7 @@ describe('node-gpu backend adapter', () => {
       float32: true,
       details: { gpu: true, tensorflow: '2.9.1', tfjsNode: '4.22.0' },
     });
-    const before = tf.memory().numTensors;
-    const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])));
-    expect(Array.from(await y.data())).toEqual([11]);
-    y.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    await expectBackendComputes();
   });
 
   it('refuses a CPU-only TensorFlow unless requireGpu is false', async () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '@trm-ts/core';
 import { describe, expect, it } from 'vitest';
+import { expectBackendComputes } from '@trm-ts/testing';
 import { SWIFTSHADER_ICD, useWebGpuBackend } from './index.js';
 
 /** A GPU that has no adapter, recording what it was asked for. */
@@ -30,11 +31,7 @@ describe('webgpu backend adapter', () => {
     expect(info.details).toMatchObject({ runtime: 'dawn (webgpu package)' });
     expect(info.details.software).toBe(info.details.architecture === 'swiftshader');
     if (info.details.software) expect(info.details.vulkanIcd).toBe(SWIFTSHADER_ICD);
-    const before = tf.memory().numTensors;
-    const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])));
-    expect(Array.from(await y.data())).toEqual([11]);
-    y.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    await expectBackendComputes();
   });
 
   it('runs on SwiftShader when pointed at its Vulkan driver', async () => {

@@ -227,16 +227,20 @@ export class BatchIterator implements IterableIterator<TaskBatch> {
     let puzzle = -1;
     while (filled < this.batchSize) {
       if (this.epochIndex >= this.epochs) return this.finish(batch, filled);
-      if (this.position === store.numExamples) {
-        this.epochIndex++;
-        this.position = 0;
-        continue;
-      }
+      if (this.endOfEpoch(store.numExamples)) continue;
       const i = this.position++;
       if (puzzle < 0 || i >= store.puzzleIndices[puzzle + 1]!) puzzle = puzzleOfExampleFrom(store.puzzleIndices, i, puzzle);
       this.put(batch, filled++, i, store.puzzleIdentifiers[puzzle]!);
     }
     return batch;
+  }
+
+  /** At the end of an epoch over `size` items, starts the next epoch and returns true. */
+  private endOfEpoch(size: number): boolean {
+    if (this.position !== size) return false;
+    this.epochIndex++;
+    this.position = 0;
+    return true;
   }
 
   private groupOrder(): Int32Array {
@@ -255,11 +259,7 @@ export class BatchIterator implements IterableIterator<TaskBatch> {
     let filled = 0;
     while (filled < this.batchSize) {
       if (this.epochIndex >= this.epochs) return this.finish(batch, filled);
-      if (this.position === store.numGroups) {
-        this.epochIndex++;
-        this.position = 0;
-        continue;
-      }
+      if (this.endOfEpoch(store.numGroups)) continue;
       const g = this.groupOrder()[this.position++]!;
       const p0 = store.groupIndices[g]!;
       const puzzle = p0 + Math.floor(rng.next() * (store.groupIndices[g + 1]! - p0));

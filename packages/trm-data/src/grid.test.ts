@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@trm-ts/core';
+import { randomGrid } from './testing/grids.js';
 import { DIHEDRAL_INVERSE, dihedral, gridFromRows, gridsEqual, gridToRows } from './grid.js';
 
 describe('dihedral transforms (§7.6)', () => {
@@ -25,9 +26,7 @@ describe('dihedral transforms (§7.6)', () => {
   it('are undone by their inverses and form a group of 8 distinct maps', () => {
     const rng = new Rng(1);
     for (let k = 0; k < 20; k++) {
-      const h = rng.int(1, 6);
-      const w = rng.int(1, 6);
-      const g = { h, w, data: Uint8Array.from({ length: h * w }, () => rng.int(0, 9)) };
+      const g = randomGrid(rng, 6);
       for (let t = 0; t < 8; t++) expect(gridsEqual(dihedral(dihedral(g, t), DIHEDRAL_INVERSE[t]!), g)).toBe(true);
     }
     const sq = gridFromRows([[1, 2], [3, 4]]);

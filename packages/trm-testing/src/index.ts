@@ -23,3 +23,12 @@ export async function expectNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
   expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
   return out;
 }
+
+/** The active backend multiplies [[1, 2]]·[[3], [4]] = [[11]] and leaks nothing (a backend adapter's smoke test). */
+export async function expectBackendComputes(): Promise<void> {
+  await expectNoLeaks(async () => {
+    const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])));
+    expect(Array.from(await y.data())).toEqual([11]);
+    y.dispose();
+  });
+}

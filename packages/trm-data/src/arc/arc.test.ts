@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@trm-ts/core';
+import { randomGrid } from '../testing/grids.js';
 import { DataError } from '../errors.js';
 import { gridFromRows, gridsEqual, gridToRows } from '../grid.js';
 import {
@@ -82,9 +83,7 @@ describe('ARC encoding (§7.5)', () => {
   it('decodes a grid at (0, 0) back exactly, and crops like the official evaluator', () => {
     const rng = new Rng(3);
     for (let k = 0; k < 30; k++) {
-      const h = rng.int(1, 30);
-      const w = rng.int(1, 30);
-      const g = { h, w, data: Uint8Array.from({ length: h * w }, () => rng.int(0, 9)) };
+      const g = randomGrid(rng, 30);
       expect(gridsEqual(decodeArcGrid(encodeArcGrid(g))!, g)).toBe(true);
     }
     // Ragged prediction: colour runs 3, 3, 2, 2, 0 → areas 3, 6, 6 (a tie keeps 2×3), 8 → the 4×2 crop wins.

@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useWasmBackend } from '@trm-ts/backend-wasm';
-import { ConfigError, type TaskBatch, type TrmNetwork } from '@trm-ts/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLeaksEachTest } from '@trm-ts/testing';
+import { ConfigError, type TaskBatch } from '@trm-ts/core';
+import { describe, expect, it } from 'vitest';
 import { cosinePerExample } from '../alignment.js';
 import { allPairsAlignment, derangementAlignment } from './alignment-run.js';
-import { counterModel, randomBatch, tinyNet } from './test-helpers.js';
+import { counterModel, randomBatch, tinyNet, withTinyNet } from './test-helpers.js';
 import { trajectory } from './trajectory.js';
 
-let net: TrmNetwork;
-beforeAll(async () => {
-  await useWasmBackend();
-  net = tinyNet(3);
-});
-afterAll(() => net.dispose());
-checkLeaksEachTest();
+const model = withTinyNet(3);
 
 const SQRT1_2 = Math.SQRT1_2;
 
@@ -85,9 +77,9 @@ describe('derangementAlignment (§9.1)', () => {
       batch.inputs.set(one.inputs, b * 16);
       batch.labels.set(one.labels, b * 16);
     }
-    const res = await derangementAlignment(net, [batch], { steps: N });
+    const res = await derangementAlignment(model(), [batch], { steps: N });
     const long: { preds: Int32Array; y?: Float32Array; z?: Float32Array }[] = [];
-    for await (const st of trajectory(net, one, { steps: 2 * N, latents: 'all' })) long.push({ preds: st.preds!, y: st.y!, z: st.z! });
+    for await (const st of trajectory(model(), one, { steps: 2 * N, latents: 'all' })) long.push({ preds: st.preds!, y: st.y!, z: st.z! });
     const cy = cosinePerExample(long[N - 1]!.y!, long[2 * N - 1]!.y!, 1)[0]!;
     const cz = cosinePerExample(long[N - 1]!.z!, long[2 * N - 1]!.z!, 1)[0]!;
     expect(cy).toBeLessThan(0.9999); // the identity is not trivial: the latents still move
@@ -120,17 +112,17 @@ describe('allPairsAlignment (§9.2)', () => {
     await expect(allPairsAlignment(m, src, { steps: 1, examples: 1 })).rejects.toThrow(ConfigError);
   });
 
-  it('real net: the diagonal is cos(F^N, F^2N) per example, and grouping inits per pass changes nothing', async () => {
+  it('real model(): the diagonal is cos(F^N, F^2N) per example, and grouping inits per pass changes nothing', async () => {
     const batch = randomBatch(8, 3);
     const N = 2;
-    const a = await allPairsAlignment(net, [batch], { steps: N, examples: 3, rowsPerPass: 3 });
-    const b = await allPairsAlignment(net, [batch], { steps: N, examples: 3, rowsPerPass: 9 });
+    const a = await allPairsAlignment(model(), [batch], { steps: N, examples: 3, rowsPerPass: 3 });
+    const b = await allPairsAlignment(model(), [batch], { steps: N, examples: 3, rowsPerPass: 9 });
     expect(b.z.offDiagonal).toBeCloseTo(a.z.offDiagonal, 5);
     expect(b.y.biased).toBeCloseTo(a.y.biased, 5);
     expect(b.agreement).toEqual(a.agreement);
     let diag = 0;
     const long: Float32Array[] = [];
-    for await (const st of trajectory(net, batch, { steps: 2 * N, latents: 'all' })) long.push(st.z!);
+    for await (const st of trajectory(model(), batch, { steps: 2 * N, latents: 'all' })) long.push(st.z!);
     cosinePerExample(long[N - 1]!, long[2 * N - 1]!, 3).forEach((c) => (diag += c / 3));
     expect(a.z.diagonal).toBeCloseTo(diag, 5);
     expect(a.z.offDiagonal).not.toBeCloseTo(a.z.diagonal, 3);

@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useWasmBackend } from '@trm-ts/backend-wasm';
-import { ConfigError, type TaskBatch, type TrmNetwork } from '@trm-ts/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLeaksEachTest } from '@trm-ts/testing';
+import { ConfigError, type TaskBatch } from '@trm-ts/core';
+import { describe, expect, it } from 'vitest';
 import { IGNORE_LABEL } from '../metrics.js';
 import { runSweep } from './sweep-run.js';
-import { counterModel, randomBatch, tinyNet } from './test-helpers.js';
+import { counterModel, randomBatch, tinyNet, withTinyNet } from './test-helpers.js';
 import { trajectory, type TrajectoryOptions } from './trajectory.js';
 
-let net: TrmNetwork;
-beforeAll(async () => {
-  await useWasmBackend();
-  net = tinyNet(2);
-});
-afterAll(() => net.dispose());
-checkLeaksEachTest();
+const model = withTinyNet(2);
 
 const L = 16;
 
@@ -23,7 +15,7 @@ async function batchesWithKnownAnswers(): Promise<TaskBatch[]> {
   const out: TaskBatch[] = [];
   for (const [seed, B] of [[11, 5], [12, 3]] as const) {
     const b = randomBatch(seed, B);
-    for await (const st of trajectory(net, b, { steps: 2, record: [2] })) {
+    for await (const st of trajectory(model(), b, { steps: 2, record: [2] })) {
       // Rows 0 and 2 get the step-2 prediction as label (cell 0 of row 2 ignored); the others keep random labels.
       if (st.preds) for (const r of [0, 2]) if (r < B) b.labels.set(st.preds.subarray(r * L, (r + 1) * L), r * L);
     }
@@ -40,7 +32,7 @@ async function referenceSingle(batches: TaskBatch[], options: TrajectoryOptions)
   const acc = new Map<number, number>();
   let rows = 0;
   for (const b of batches) {
-    for await (const st of trajectory(net, b, options)) {
+    for await (const st of trajectory(model(), b, options)) {
       for (let r = 0; r < b.batchSize; r++) {
         if (b.valid && !b.valid[r]) continue;
         let right = 0;
@@ -63,7 +55,7 @@ async function referenceSingle(batches: TaskBatch[], options: TrajectoryOptions)
 describe('runSweep', () => {
   it('scores single-run curves exactly as a direct count over the trajectory (padding and ignored cells excluded)', async () => {
     const batches = await batchesWithKnownAnswers();
-    const res = await runSweep(net, batches, { steps: 3 });
+    const res = await runSweep(model(), batches, { steps: 3 });
     const ref = await referenceSingle(batches, { steps: 3 });
     expect(ref.rows).toBe(7);
     expect(res.examples).toBe(7);
@@ -78,7 +70,7 @@ describe('runSweep', () => {
 
   it('with k identical (static) runs, every read-out and k equals single (§8.4)', async () => {
     const batches = await batchesWithKnownAnswers();
-    const res = await runSweep(net, batches, { steps: 3, ks: [1, 2, 3] });
+    const res = await runSweep(model(), batches, { steps: 3, ks: [1, 2, 3] });
     const single = res.sweep.curves.single!;
     for (const name of ['confidence', 'cellMode', 'puzzleMode'] as const) {
       for (let k = 0; k < 3; k++) {
@@ -97,9 +89,9 @@ describe('runSweep', () => {
     // Labels = run 1's step-2 prediction for rows 0..2, run 2's for rows 3..5 (seeded draws are reproducible).
     const opts: TrajectoryOptions = { steps: 2, runs: 3, init: 'random', seed: 5 };
     const steps: { preds: Int32Array; q: Float32Array }[] = [];
-    for await (const st of trajectory(net, batch, opts)) steps.push({ preds: st.preds!, q: st.qHalt });
+    for await (const st of trajectory(model(), batch, opts)) steps.push({ preds: st.preds!, q: st.qHalt });
     for (let b = 0; b < 6; b++) batch.labels.set(steps[1]!.preds.subarray(((b < 3 ? 1 : 2) * 6 + b) * L, ((b < 3 ? 1 : 2) * 6 + b + 1) * L), b * L);
-    const res = await runSweep(net, [batch], { steps: 2, ks: [1, 3], init: 'random', seed: 5, readouts: ['single', 'confidence'] });
+    const res = await runSweep(model(), [batch], { steps: 2, ks: [1, 3], init: 'random', seed: 5, readouts: ['single', 'confidence'] });
     for (const [si, st] of steps.entries()) {
       for (const [ki, k] of [1, 3].entries()) {
         let solved = 0;
@@ -138,8 +130,8 @@ describe('runSweep', () => {
 
   it('noise with skipFirstRun leaves the single read-out equal to the noiseless model (§8.6)', async () => {
     const batches = await batchesWithKnownAnswers();
-    const clean = await runSweep(net, batches, { steps: 3, readouts: ['single'] });
-    const noisy = await runSweep(net, batches, { steps: 3, ks: [1, 2], noise: { sigma: 0.3, skipFirstRun: true }, seed: 4 });
+    const clean = await runSweep(model(), batches, { steps: 3, readouts: ['single'] });
+    const noisy = await runSweep(model(), batches, { steps: 3, ks: [1, 2], noise: { sigma: 0.3, skipFirstRun: true }, seed: 4 });
     expect(noisy.sweep.curves.single!.solved[0]).toEqual(clean.sweep.curves.single!.solved[0]);
     expect(noisy.sweep.curves.single!.cellAcc[0]).toEqual(clean.sweep.curves.single!.cellAcc[0]);
     expect(noisy.settings).toMatchObject({ steps: 3, ks: [1, 2], runs: 2, init: 'static', noise: { sigma: 0.3, skipFirstRun: true }, earlyExit: false });
@@ -149,11 +141,11 @@ describe('runSweep', () => {
     async function* source() {
       for (let i = 0; i < 5; i++) yield randomBatch(30 + i, 2);
     }
-    const res = await runSweep(net, source(), { steps: 1, maxBatches: 2 });
+    const res = await runSweep(model(), source(), { steps: 1, maxBatches: 2 });
     expect(res.batches).toBe(2);
     expect(res.examples).toBe(4);
-    await expect(runSweep(net, [], { steps: 1 })).rejects.toThrow(/no batch/);
-    await expect(runSweep(net, [randomBatch(1, 2)], { steps: 2, ks: [3, 1] })).rejects.toThrow(ConfigError);
-    await expect(runSweep(net, [randomBatch(1, 2)], { steps: 2, record: [3] })).rejects.toThrow(ConfigError);
+    await expect(runSweep(model(), [], { steps: 1 })).rejects.toThrow(/no batch/);
+    await expect(runSweep(model(), [randomBatch(1, 2)], { steps: 2, ks: [3, 1] })).rejects.toThrow(ConfigError);
+    await expect(runSweep(model(), [randomBatch(1, 2)], { steps: 2, record: [3] })).rejects.toThrow(ConfigError);
   });
 });

@@ -3,7 +3,10 @@
  * hand-made "counter" model whose trajectories are known in closed form.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { Rng, TrmNetwork, type TaskBatch } from '@trm-ts/core';
+import { checkLeaksEachTest } from '@trm-ts/testing';
+import { afterAll, beforeAll } from 'vitest';
 import type { EvalModel } from './model.js';
 
 /** A tiny TRM-MLP (D 16, 1 layer, n 2, T 2, L 16) with a random q head, so that q_halt differs between rows. */
@@ -58,4 +61,19 @@ export function counterModel(L: number, V: number): EvalModel<{ inputs: tf.Tenso
       }),
     release: ({ inputs }) => inputs.dispose(),
   };
+}
+
+/**
+ * The setup of the model-driven test files: the wasm backend, one tinyNet(seed) for the whole file (read it
+ * through the returned getter inside tests), and a leak check around every test.
+ */
+export function withTinyNet(seed: number): () => TrmNetwork {
+  let net: TrmNetwork | undefined;
+  beforeAll(async () => {
+    await useWasmBackend();
+    net = tinyNet(seed);
+  });
+  afterAll(() => net?.dispose());
+  checkLeaksEachTest();
+  return () => net!;
 }

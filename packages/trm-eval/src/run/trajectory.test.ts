@@ -1,38 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useWasmBackend } from '@trm-ts/backend-wasm';
-import { ConfigError, Rng, ShapeError, batchTensors, drawLatentInit, evalStep, type TrmNetwork } from '@trm-ts/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLeaksEachTest } from '@trm-ts/testing';
+import { ConfigError, Rng, ShapeError, batchTensors, drawLatentInit, evalStep } from '@trm-ts/core';
+import { describe, expect, it } from 'vitest';
 import { addLatentNoise, stackRuns } from './model.js';
-import { randomBatch, tinyNet } from './test-helpers.js';
+import { randomBatch, tinyNet, withTinyNet } from './test-helpers.js';
 import { trajectory, type TrajectoryOptions, type TrajectoryStep } from './trajectory.js';
 
-let net: TrmNetwork;
-beforeAll(async () => {
-  await useWasmBackend();
-  net = tinyNet(1);
-});
-afterAll(() => net.dispose());
-checkLeaksEachTest();
+const model = withTinyNet(1);
 
 async function collect(batch = randomBatch(7, 4), options: TrajectoryOptions): Promise<TrajectoryStep[]> {
   const out: TrajectoryStep[] = [];
-  for await (const st of trajectory(net, batch, options)) out.push(st);
+  for await (const st of trajectory(model(), batch, options)) out.push(st);
   return out;
 }
 
 /** The reference: a hand-written loop over evalStep from the given latents (§4.5), argmax per step. */
 function manualRun(batch = randomBatch(7, 4), steps: number, start?: { y: Float32Array; z: Float32Array }) {
-  const bt = batchTensors(net, batch);
-  const P = net.seqLenInternal;
-  const D = net.config.hiddenSize;
+  const bt = batchTensors(model(), batch);
+  const P = model().seqLenInternal;
+  const D = model().config.hiddenSize;
   let lat = start
     ? { y: tf.tensor3d(start.y, [batch.batchSize, P, D]), z: tf.tensor3d(start.z, [batch.batchSize, P, D]) }
-    : net.initialLatents(batch.batchSize);
+    : model().initialLatents(batch.batchSize);
   const preds: Int32Array[] = [];
   const qs: Float32Array[] = [];
   for (let s = 0; s < steps; s++) {
-    const o = evalStep(net, bt, lat);
+    const o = evalStep(model(), bt, lat);
     tf.dispose([lat.y, lat.z]);
     lat = { y: o.y, z: o.z };
     const am = tf.argMax(o.logits, -1);
@@ -65,7 +57,7 @@ describe('trajectory', () => {
   it('keeps the tensor count constant over the steps (memory bounded by the batch) and frees everything after a break', async () => {
     const counts: number[] = [];
     const bytes: number[] = [];
-    for await (const st of trajectory(net, randomBatch(3, 4), { steps: 12, runs: 3, init: 'random', latents: 'all' })) {
+    for await (const st of trajectory(model(), randomBatch(3, 4), { steps: 12, runs: 3, init: 'random', latents: 'all' })) {
       counts.push(tf.memory().numTensors);
       bytes.push(tf.memory().numBytes);
       if (st.step === 9) break;
@@ -80,7 +72,7 @@ describe('trajectory', () => {
     expect(got.map((s) => s.preds !== undefined)).toEqual([false, true, false, true]);
     expect(got.every((s) => s.y === undefined && s.qHalt.length === 4)).toBe(true);
     const all = await collect(undefined, { steps: 2, latents: 'all' });
-    expect(all.every((s) => s.y!.length === 4 * net.seqLenInternal * 16 && s.z!.length === s.y!.length)).toBe(true);
+    expect(all.every((s) => s.y!.length === 4 * model().seqLenInternal * 16 && s.z!.length === s.y!.length)).toBe(true);
   });
 
   it('stacks k static runs as rows r·B + b that all equal the single run', async () => {
@@ -100,7 +92,7 @@ describe('trajectory', () => {
   it('gives run r of a random-init sweep the r-th seeded draw (§8.3, §8.5)', async () => {
     const B = 4;
     const L = 16;
-    const P = net.seqLenInternal;
+    const P = model().seqLenInternal;
     const D = 16;
     const got = await collect(undefined, { steps: 3, runs: 3, init: 'random', seed: 42 });
     // Independent reconstruction: the same Rng gives run r its r-th draw; broadcast it by hand.
@@ -126,7 +118,7 @@ describe('trajectory', () => {
   });
 
   it('zeros init equals explicit zero latents', async () => {
-    const n = 4 * net.seqLenInternal * 16;
+    const n = 4 * model().seqLenInternal * 16;
     const a = await collect(undefined, { steps: 2, init: 'zeros' });
     const b = await collect(undefined, { steps: 2, init: { y: new Float32Array(n), z: new Float32Array(n) } });
     expect(Array.from(a[1]!.qHalt)).toEqual(Array.from(b[1]!.qHalt));
