@@ -6,6 +6,7 @@ import { TrmNetwork } from '../model/network.js';
 import { batchTensors, evalStep } from '../model/supervision.js';
 import type { TaskBatch } from '../data.js';
 import { evaluate } from './evaluate.js';
+import { ConfigError } from '../errors.js';
 
 describe('evaluate', () => {
   beforeAll(async () => {
@@ -44,6 +45,26 @@ describe('evaluate', () => {
     // q_halt accuracy: row 0 is exact, row 1 is not.
     const expectedQ = ((q[0]! >= 0 ? 1 : 0) === 1 ? 1 : 0) + ((q[1]! >= 0 ? 1 : 0) === 0 ? 1 : 0);
     expect(m.qHaltAccuracy).toBe(expectedQ / 2);
+    net.dispose();
+  });
+
+  it('reads async iterables like sync ones, reports progress per batch, and rejects N_sup < 1 with a ConfigError', async () => {
+    const net = new TrmNetwork({ seqLen: 4, vocabSize: 5, hiddenSize: 8, numHeads: 2, expansion: 2, numLayers: 1, latentSteps: 1, recursions: 1, supervisionSteps: 2, puzzleEmbDim: 0, puzzleEmbLen: 0 }, { seed: 2 });
+    const batch = (k: number): TaskBatch => ({ batchSize: 2, seqLen: 4, inputs: Int32Array.from({ length: 8 }, (_, i) => (i + k) % 5), labels: Int32Array.from({ length: 8 }, (_, i) => (i * k) % 5), puzzleIds: new Int32Array(2) });
+    const before = tf.memory().numTensors;
+    const sync = await evaluate(net, [batch(1), batch(2), batch(3)]);
+    async function* stream() {
+      for (const k of [1, 2, 3]) {
+        await new Promise((r) => setTimeout(r, 1));
+        yield batch(k);
+      }
+    }
+    const progress: number[][] = [];
+    const async_ = await evaluate(net, stream(), { onBatch: (p) => progress.push([p.batches, p.rows]) });
+    expect(async_).toEqual(sync);
+    expect(progress).toEqual([[1, 2], [2, 4], [3, 6]]);
+    await expect(evaluate(net, [batch(1)], { supervisionSteps: 0 })).rejects.toThrow(ConfigError);
+    expect(tf.memory().numTensors).toBe(before);
     net.dispose();
   });
 });

@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrmNetwork } from '../model/network.js';
 import { batchTensors, evalStep } from '../model/supervision.js';
-import type { TaskBatch } from '../data.js';
+import type { BatchIterable, TaskBatch } from '../data.js';
 import type { Latents } from '../model/recursion.js';
 import { RowMetrics } from '../model/metrics.js';
 import { Rng } from '../random.js';
+import { ConfigError } from '../errors.js';
 import { drawLatentInit, type LatentInit, type LatentInitMode } from './variants/latent-init.js';
 
 export interface EvalMetrics {
@@ -31,6 +32,8 @@ export interface EvaluateOptions {
   initScale?: number;
   /** Seed of the 'random' draws. */
   seed?: number;
+  /** Called after each batch with the rows evaluated so far (padding excluded) and the running metrics. */
+  onBatch?: (progress: { batches: number; rows: number; metrics: EvalMetrics }) => void;
 }
 
 /** Latents [B, P, D] for a LatentInit draw (static = the model's H_init / L_init). */
@@ -49,13 +52,18 @@ export function latentsFromInit(net: TrmNetwork, init: LatentInit, batchSize: nu
   });
 }
 
-/** Evaluates `net` on every batch of `batches` (e.g. `dataset.batches({batchSize})`, which pads the last one). */
-export async function evaluate(net: TrmNetwork, batches: Iterable<TaskBatch>, opts: EvaluateOptions = {}): Promise<EvalMetrics> {
+/**
+ * Evaluates `net` on every batch of `batches`, sync or async (e.g. `dataset.batches({batchSize})`, which pads the
+ * last one, or a stream).
+ */
+export async function evaluate(net: TrmNetwork, batches: BatchIterable, opts: EvaluateOptions = {}): Promise<EvalMetrics> {
   const steps = opts.supervisionSteps ?? net.config.supervisionSteps;
+  if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`evaluate supervisionSteps: expected an integer ≥ 1, got ${String(steps)}.`);
   const V = net.config.vocabSize;
   const metrics = new RowMetrics();
   const rng = new Rng(opts.seed ?? 0);
-  for (const b of batches) {
+  let done = 0;
+  for await (const b of batches as AsyncIterable<TaskBatch>) {
     const bt = batchTensors(net, b);
     const init = drawLatentInit(rng, opts.latentInit ?? 'static', { batch: b.batchSize, positions: net.seqLenInternal, hidden: net.config.hiddenSize, training: false, initScale: opts.initScale });
     let lat: Latents = latentsFromInit(net, init, b.batchSize);
@@ -73,7 +81,12 @@ export async function evaluate(net: TrmNetwork, batches: Iterable<TaskBatch>, op
     }
     tf.dispose([lat.y, lat.z, bt.inputs, bt.labels, bt.puzzleIds]);
     for (let r = 0; r < b.batchSize; r++) if (!b.valid || b.valid[r]) metrics.add(logits!, b.labels, r, b.seqLen, V, q![r]!);
+    opts.onBatch?.({ batches: ++done, rows: metrics.count, metrics: summary(metrics) });
   }
+  return summary(metrics);
+}
+
+function summary(metrics: RowMetrics): EvalMetrics {
   const { count, accuracy, exactAccuracy, qHaltAccuracy } = metrics.means();
   return { count, accuracy, exactAccuracy, qHaltAccuracy };
 }

@@ -201,6 +201,33 @@ describe('Trainer', () => {
     }
   });
 
+  it('trains from an async source, a sync iterable and Trainer.forDataset exactly as from the stateful source', async () => {
+    const cfg: Partial<TrainConfig> = { ...base, totalSteps: 6 };
+    const weightsAfter = async (t: Trainer) => {
+      const metrics = [];
+      for await (const m of t.run()) metrics.push({ loss: m.loss, all: m.allRows });
+      const w = await weightsOf(t.network.vars);
+      t.dispose();
+      return { w, metrics };
+    };
+    const reference = await weightsAfter(new Trainer(cfg, new CopySource(4)));
+    const asyncSource = new CopySource(4);
+    const fromAsync = await weightsAfter(new Trainer(cfg, { next: async () => asyncSource.next() }));
+    function* gen() {
+      const s = new CopySource(4);
+      for (;;) yield s.next().value as TaskBatch;
+    }
+    const fromIterable = await weightsAfter(new Trainer(cfg, gen()));
+    const dataset = { seqLen: MODEL.seqLen, vocabSize: MODEL.vocabSize, numPuzzleIdentifiers: MODEL.numPuzzleIdentifiers, batches: () => new CopySource(4) };
+    const { seqLen: _s, vocabSize: _v, numPuzzleIdentifiers: _n, ...dimless } = MODEL;
+    const fromDataset = await weightsAfter(Trainer.forDataset({ ...cfg, model: dimless }, dataset));
+    expect(fromAsync).toEqual(reference);
+    expect(fromIterable).toEqual(reference);
+    expect(fromDataset).toEqual(reference);
+    // allRows counts every row that ran: defined from the first step, unlike the official halted-rows metrics.
+    expect(reference.metrics[0]!.all.count).toBe(4);
+  });
+
   it('leaks nothing: tf.memory().numTensors is identical after step 10 and after step 1000', async () => {
     const trainer = new Trainer({ ...base, model: { ...MODEL, latentSteps: 1, recursions: 1 }, latentInit: 'mixed', progressiveLoss: false }, new CopySource(4));
     for await (const m of trainer.run(10)) void m;
