@@ -125,16 +125,14 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     '',
     `Over all test sweeps: forward passes ${(t.forwardMs / 1000).toFixed(1)} s for ${t.rowSteps} row-steps (${(t.forwardMs / t.rowSteps).toFixed(2)} ms per row-step); all read-outs for all k ${(t.readoutMs / 1000).toFixed(2)} s: **${(100 * t.readoutOverhead).toFixed(2)}%** of the forward time.`,
     '',
-    '## Findings (computed from the tables above)',
-    '',
-    ...findings,
-    '',
-    '## The blog, for comparison',
-    '',
-    BLOG_A,
-    '',
+    ...closingSections(findings, BLOG_A),
   ].join('\n');
   return { markdown: md, files };
+}
+
+/** The findings computed from the tables, then the blog's own words for comparison. */
+function closingSections(findings: string[], blog: string): string[] {
+  return ['## Findings (computed from the tables above)', '', ...findings, '', '## The blog, for comparison', '', blog, ''];
 }
 
 function pearson(xs: number[], ys: number[]): number {
@@ -225,14 +223,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     'Prediction agreement between run 1 and run 2 per step (mean over seeds):',
     '',
     curveTable,
-    '## Findings (computed from the tables above)',
-    '',
-    ...findings,
-    '',
-    '## The blog, for comparison',
-    '',
-    BLOG_B,
-    '',
+    ...closingSections(findings, BLOG_B),
   ].join('\n');
   return { markdown: md, files };
 }
