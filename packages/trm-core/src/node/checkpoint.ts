@@ -9,6 +9,7 @@ import { CheckpointError } from '../errors.js';
 import { Trainer, type BatchSource } from '../train/trainer.js';
 import { snapshotFromSafetensors, trainerCheckpointBytes } from '../train/checkpoint.js';
 import { writeFileAtomic, readFileLimited } from './files.js';
+import type { ModelFileDtype } from '../checkpoint/model-io.js';
 
 export interface CheckpointManifest {
   step: number;
@@ -16,7 +17,7 @@ export interface CheckpointManifest {
   trainer: string;
 }
 
-export async function saveTrainerCheckpoint(trainer: Trainer, dir: string, opts: { weights?: 'ema' | 'raw' } = {}): Promise<CheckpointManifest> {
+export async function saveTrainerCheckpoint(trainer: Trainer, dir: string, opts: { weights?: 'ema' | 'raw'; dtype?: ModelFileDtype } = {}): Promise<CheckpointManifest> {
   mkdirSync(dir, { recursive: true });
   const bytes = await trainerCheckpointBytes(trainer, opts);
   const manifest: CheckpointManifest = { step: trainer.step, model: `step_${trainer.step}.safetensors`, trainer: `step_${trainer.step}.trainer.safetensors` };
