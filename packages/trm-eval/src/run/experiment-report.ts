@@ -29,7 +29,7 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
     '',
     '## Protocol',
     '',
-    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? ' — smaller than the blog's CPU-scale protocol (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is that protocol' : ''}.`,
+    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? ' — smaller than the CPU-scale protocol of the blog experiments (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is that protocol' : ''}.`,
     `- **Data**: ${p.data}. Examples: train ${p.splits.train}, validation ${p.splits.val}, test ${p.splits.test}; the three splits share no puzzle up to sudoku symmetry.`,
     `- **Model**: TRM-${m.mixer === 'mlp' ? 'MLP' : 'Att'}, D ${m.hiddenSize}, ${m.numLayers} layer${m.numLayers === 1 ? '' : 's'}, n ${m.latentSteps}, T ${m.recursions}, N_sup ${m.supervisionSteps}, puzzleEmbLen ${m.puzzleEmbLen}, ${m.lossType} CE, seqLen ${m.seqLen}, vocab ${m.vocabSize}.`,
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
