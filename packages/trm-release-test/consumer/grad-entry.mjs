@@ -8,7 +8,7 @@ if (entry !== 'none') await import(entry);
 await tf.setBackend('wasm');
 try {
   const x = tf.tensor1d([1, 2, 3]);
-  const g = tf.grad((v) => tf.sum(tf.mul(v, v)))(x);
+  const g = tf.grad((v) => tf.mul(v, v))(x);
   console.log(JSON.stringify({ grad: Array.from(await g.data()) }));
 } catch (err) {
   console.log(JSON.stringify({ error: err.message }));

@@ -19,12 +19,12 @@ const { train, test } = sudokuSplits({ n: 4, seed: 1, train: 64, val: 8, test: 3
 const config: Partial<TrainConfig> = {
   ...SUDOKU4_CPU,
   globalBatchSize: 16,
-  totalSteps: 4,
+  totalSteps: 5,
   model: { ...SUDOKU4_CPU.model, hiddenSize: 32, puzzleEmbDim: 32, seqLen: train.seqLen, vocabSize: train.vocabSize, numPuzzleIdentifiers: train.numPuzzleIdentifiers },
 };
 const trainer = new Trainer(config, train.batches({ batchSize: 16, seed: 1, epochs: Infinity }));
 const steps: StepMetrics[] = [];
-for await (const m of trainer.run()) steps.push(m);
+for await (const m of trainer.run(4)) steps.push(m); // 4 of the 5 steps: the checkpoint below resumes the last one
 
 const dir = mkdtempSync(join(tmpdir(), 'trm-consumer-'));
 try {
@@ -33,12 +33,20 @@ try {
   await writeFileAtomic(file, await modelToSafetensors(trainer.network, { dtype: 'float32' }));
   const loaded = networkFromSafetensors(await readFileLimited(file));
   const want = await exportStateDict(trainer.network);
-  const got = await exportStateDict(loaded);
-  let mismatches = 0;
-  for (const [key, t] of want) {
-    const g = got.get(key)?.data;
-    if (!g || g.length !== t.data.length || t.data.some((v, i) => !Object.is(v, g[i]))) mismatches++;
-  }
+  /** Tensors of `net` whose values differ in any bit from the trained network's. */
+  const mismatchesOf = async (net: typeof loaded): Promise<number> => {
+    const got = await exportStateDict(net);
+    let n = 0;
+    for (const [key, t] of want) {
+      const g = got.get(key)?.data;
+      if (!g || g.length !== t.data.length || t.data.some((v, i) => !Object.is(v, g[i]))) n++;
+    }
+    return n;
+  };
+  const mismatches = await mismatchesOf(loaded);
+  const official = networkFromSafetensors(await modelToSafetensors(trainer.network));
+  const mismatchesOfficial = await mismatchesOf(official);
+  official.dispose();
   // The inference API (`solve` on `loaded`) is called here, next to evaluate.
   const metrics = await evaluate(loaded, test.batches({ batchSize: 32 }), { supervisionSteps: 2 });
 
@@ -46,7 +54,8 @@ try {
   const manifest = await saveTrainerCheckpoint(trainer, join(dir, 'ckpt'), { dtype: 'float32' });
   const resumed = await loadTrainerCheckpoint(join(dir, 'ckpt'), train.batches({ batchSize: 16, seed: 1, epochs: Infinity }));
   const after: StepMetrics[] = [];
-  for await (const m of resumed.run(manifest.step + 1)) after.push(m);
+  for await (const m of resumed.run()) after.push(m);
+  if (manifest.step !== 4) throw new Error(`checkpoint step: expected 4, got ${manifest.step}`);
 
   // @trm-ts/eval on plain arrays: R = 3 runs of one 2-cell example; the most confident run (1) is the right one.
   const acc = new SweepAccumulator({ ks: [1, 3], cells: 2 });
@@ -60,6 +69,7 @@ try {
     backend: info.backend,
     losses: steps.map((m) => m.loss),
     mismatches,
+    mismatchesOfficial,
     tensors: want.size,
     metrics,
     resumedSteps: after.map((m) => m.step),
