@@ -47,7 +47,7 @@ function newestInput(dir: string): number {
  * which the root `pnpm test` does not build: build each one whose dist/ is missing or older than its sources.
  * (`pnpm --filter` would refuse: the two packages depend on each other as devDependencies.)
  */
-export function ensureDist(pkg: string): void {
+function ensureDist(pkg: string): void {
   const dir = join(REPO, 'packages', pkg);
   const out = join(dir, 'dist/index.js');
   if (existsSync(out) && statSync(out).mtimeMs >= newestInput(dir)) return;
