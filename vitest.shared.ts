@@ -12,6 +12,7 @@ export const workspaceAliases: Record<string, string> = {
   '@trm-ts/core/parity': fileURLToPath(new URL('./packages/trm-core/src/parity/index.ts', import.meta.url)),
   '@trm-ts/core/internal': fileURLToPath(new URL('./packages/trm-core/src/internal.ts', import.meta.url)),
   '@trm-ts/core/node': fileURLToPath(new URL('./packages/trm-core/src/node/index.ts', import.meta.url)),
+  '@trm-ts/backend-wasm/node': fileURLToPath(new URL('./packages/trm-backend-wasm/src/node/index.ts', import.meta.url)),
   '@trm-ts/core': src('trm-core'),
   '@trm-ts/backend-wasm': src('trm-backend-wasm'),
   '@trm-ts/data': src('trm-data'),

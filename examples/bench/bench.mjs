@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { restoreCopyingKernels, useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
+import { restoreCopyingKernels, useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm/node';
 import { TrmNetwork, batchTensors, evalStep, gradStep, disposeGradStep, Rng, AdamW } from '@trm-ts/core';
 
 const BASE = { numLayers: 2, recursions: 3, latentSteps: 6, expansion: 4, puzzleEmbLen: 16, numPuzzleIdentifiers: 1 };

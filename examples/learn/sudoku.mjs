@@ -6,7 +6,7 @@
 // Prints progress lines and, as its last line, one JSON object with exact_accuracy (held-out test split),
 // train_seconds (time in training steps only, evaluations excluded), steps, backend and the curve.
 import * as tf from '@tensorflow/tfjs-core';
-import { useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
+import { useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm/node';
 import { Trainer, evaluate, TRAIN_PRESETS } from '@trm-ts/core';
 import { sudokuSplits } from '@trm-ts/data';
 

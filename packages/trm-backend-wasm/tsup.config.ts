@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `node` holds the threaded build (node:fs, node:module, worker_threads…), so the main entry bundles for browsers.
+  entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -4,7 +4,7 @@
  * In Node the wasm binaries are read from the installed `@tensorflow/tfjs-backend-wasm` package without any
  * configuration. In a browser they must be served and named in `wasmPaths` (a URL prefix, or all three file
  * URLs — with Vite, `import simd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'`);
- * see docs/browser.md.
+ * see docs/browser.md. The Node-only threaded build (`useWasmThreadsBackend`) is in `@trm-ts/backend-wasm/node`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -56,5 +56,4 @@ export const wasmBackend: BackendAdapter<WasmBackendOptions> = {
 export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInfo> {
   return wasmBackend.setup(options);
 }
-export * from './threads.js';
 export { installZeroCopyKernels, restoreCopyingKernels } from './zero-copy.js';

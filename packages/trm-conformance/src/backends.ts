@@ -11,7 +11,7 @@ import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { useWebGpuBackend } from '@trm-ts/backend-webgpu';
 import { activateBackend, ConfigError, type BackendInfo } from '@trm-ts/core';
 // Not yet re-exported by @trm-ts/backend-wasm's index (see docs/backends.md); switch once it is.
-import { useWasmThreadsBackend } from '@trm-ts/backend-wasm';
+import { useWasmThreadsBackend } from '@trm-ts/backend-wasm/node';
 
 export const BACKEND_NAMES = ['cpu', 'wasm', 'wasm-threads', 'webgpu', 'node-gpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { useWebGpuBackend } from '@trm-ts/backend-webgpu';
 import { activateBackend, disposeGradStep, evalStep, gradStep, Rng, TrmNetwork, type BackendInfo, type TrmConfig } from '@trm-ts/core';
-import { useWasmThreadsBackend } from '@trm-ts/backend-wasm';
+import { useWasmThreadsBackend } from '@trm-ts/backend-wasm/node';
 
 /** A 6×6-Sudoku-sized TRM-MLP (ALGORITHM §11.4): D 128, 2 layers, n 4, T 2, batch 16. */
 const MODEL: Partial<TrmConfig> = {

@@ -62,7 +62,7 @@ export { evaluate, latentsFromInit, type EvalMetrics, type EvaluateOptions } fro
 // Checkpoints
 export {
   CONFIG_METADATA_KEY, exportStateDict, expectedShapes, assignStateDict, modelToSafetensors, loadSafetensorsInto, networkFromSafetensors,
-  type StateTensor,
+  type StateTensor, type ModelSaveOptions, type ModelFileDtype,
 } from './checkpoint/model-io.js';
 export {
   MAX_HEADER_BYTES, parseSafetensors, serializeSafetensors,

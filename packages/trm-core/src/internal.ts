@@ -2,6 +2,9 @@
  * `@trm-ts/core/internal`: building blocks that the conformance suite, benchmarks and backends test kernel by
  * kernel. Not part of the stable API: names and signatures may change in any release.
  */
+// Registers tfjs's gradients when only this entry is imported (see gradients.ts).
+import './gradients.js';
+
 export { swapLast, mm, linear, rmsNorm, splitGateUp, swiglu, ropeTables, applyRope, withoutGradient, withoutTape, gradsWithAux, type SwigluWeights } from './model/ops.js';
 export { logStablemax, bceWithLogits, sequenceCorrect } from './model/loss.js';
 export { RowMetrics } from './model/metrics.js';

@@ -66,18 +66,60 @@ export function assignStateDict(net: TrmNetwork, tensors: Map<string, Float32Arr
 /** Key of the JSON TrmConfig in a model file's `__metadata__` (the file is self-describing). */
 export const CONFIG_METADATA_KEY = 'trm_config';
 
+/** Which tensors a model file holds as float32 (see modelToSafetensors). */
+export type ModelFileDtype = 'bfloat16' | 'float32';
+
+/** Options of modelToSafetensors. */
+export interface ModelSaveOptions {
+  /** The weights to write (e.g. the EMA averages); default the model's own variables. */
+  source?: ReadonlyMap<string, tf.Tensor> | Readonly<Record<string, tf.Tensor>>;
+  /** Prefix of every key; default the official `_orig_mod.model.inner.`. */
+  prefix?: string;
+  /**
+   * `'bfloat16'` (default): H_init / L_init as BF16, everything else F32 — the official code's layout, so a
+   * reload rounds those two vectors to bfloat16. `'float32'`: every tensor F32, so a save reloads exactly
+   * (the official code reads both).
+   */
+  dtype?: ModelFileDtype;
+}
+
+const SAVE_OPTION_KEYS = new Set(['source', 'prefix', 'dtype']);
+
+function isSaveOptions(x: unknown): x is ModelSaveOptions {
+  if (x === null || typeof x !== 'object' || x instanceof Map || x instanceof tf.Tensor) return false;
+  const entries = Object.entries(x);
+  return entries.every(([k, v]) => SAVE_OPTION_KEYS.has(k) && !(v instanceof tf.Tensor));
+}
+
 /**
  * A model file in the official layout: keys `_orig_mod.model.inner.<name>`, Linear weights [out, in],
- * H_init / L_init as BF16 (ALGORITHM §6.4), everything else F32, the TrmConfig under `__metadata__.trm_config`.
- * `source` selects the weights (e.g. the EMA averages); buffers and the puzzle table always come from the model.
+ * H_init / L_init as BF16 (ALGORITHM §6.4) unless `dtype: 'float32'`, everything else F32, the TrmConfig
+ * under `__metadata__.trm_config`. `source` selects the weights (e.g. the EMA averages); buffers and the
+ * puzzle table always come from the model. Call it as `modelToSafetensors(net, { source, prefix, dtype })`
+ * or positionally as `modelToSafetensors(net, source, prefix, { dtype })`.
  */
-export async function modelToSafetensors(net: TrmNetwork, source: ReadonlyMap<string, tf.Tensor> | Readonly<Record<string, tf.Tensor>> = net.vars, prefix = DEFAULT_CHECKPOINT_PREFIX): Promise<Uint8Array> {
+export async function modelToSafetensors(
+  net: TrmNetwork,
+  sourceOrOptions: ReadonlyMap<string, tf.Tensor> | Readonly<Record<string, tf.Tensor>> | ModelSaveOptions = net.vars,
+  prefix = DEFAULT_CHECKPOINT_PREFIX,
+  options: Pick<ModelSaveOptions, 'dtype'> = {},
+): Promise<Uint8Array> {
+  const opts: ModelSaveOptions = isSaveOptions(sourceOrOptions)
+    ? { prefix, ...options, ...sourceOrOptions }
+    : { ...options, source: sourceOrOptions, prefix };
+  const dtype = opts.dtype ?? 'bfloat16';
+  if (dtype !== 'bfloat16' && dtype !== 'float32') {
+    throw new CheckpointError(`modelToSafetensors dtype: expected 'bfloat16' or 'float32', got ${JSON.stringify(dtype)}. Leave it unset for the official layout.`);
+  }
+  const source = opts.source ?? net.vars;
+  const keyPrefix = opts.prefix ?? DEFAULT_CHECKPOINT_PREFIX;
   const lookup = new Map(source instanceof Map ? source : Object.entries(source));
   const merged = new Map<string, tf.Tensor>();
   for (const s of net.specs) merged.set(s.key, s.kind === 'param' && lookup.has(s.key) ? lookup.get(s.key)! : net.v(s.key));
   const state = await exportStateDict(net, merged);
   const tensors = new Map<string, SafetensorsTensorInput>();
-  for (const [k, t] of state) tensors.set(prefix + k, { dtype: k === 'H_init' || k === 'L_init' ? 'BF16' : 'F32', shape: t.shape, data: t.data });
+  const initDtype = dtype === 'float32' ? 'F32' : 'BF16';
+  for (const [k, t] of state) tensors.set(keyPrefix + k, { dtype: k === 'H_init' || k === 'L_init' ? initDtype : 'F32', shape: t.shape, data: t.data });
   return serializeSafetensors(tensors, { [CONFIG_METADATA_KEY]: JSON.stringify(net.config), format: 'pt' });
 }
 

@@ -10,6 +10,7 @@ import { Trainer } from '../train/trainer.js';
 import type { BatchIterable, BatchSource } from '../data.js';
 import { snapshotFromSafetensors, trainerCheckpointBytes } from '../train/checkpoint.js';
 import { writeFileAtomic, readFileLimited } from './files.js';
+import type { ModelFileDtype } from '../checkpoint/model-io.js';
 
 export interface CheckpointManifest {
   step: number;
@@ -17,7 +18,7 @@ export interface CheckpointManifest {
   trainer: string;
 }
 
-export async function saveTrainerCheckpoint(trainer: Trainer, dir: string, opts: { weights?: 'ema' | 'raw' } = {}): Promise<CheckpointManifest> {
+export async function saveTrainerCheckpoint(trainer: Trainer, dir: string, opts: { weights?: 'ema' | 'raw'; dtype?: ModelFileDtype } = {}): Promise<CheckpointManifest> {
   mkdirSync(dir, { recursive: true });
   const bytes = await trainerCheckpointBytes(trainer, opts);
   const manifest: CheckpointManifest = { step: trainer.step, model: `step_${trainer.step}.safetensors`, trainer: `step_${trainer.step}.trainer.safetensors` };

@@ -2,6 +2,8 @@
  * `@trm-ts/core/node`: the parts of trm-ts that need Node's file system. Everything else lives in the
  * browser-safe `@trm-ts/core`.
  */
+// Registers tfjs's gradients when only this entry is imported (training needs them; see ../gradients.ts).
+import '../gradients.js';
 import { CheckpointError } from '../errors.js';
 import {
   type ParseSafetensorsOptions,

@@ -11,7 +11,7 @@
 import { CheckpointError } from '../errors.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from '../checkpoint/safetensors.js';
 import { toFloat32 } from '../checkpoint/dtypes.js';
-import { modelToSafetensors } from '../checkpoint/model-io.js';
+import { modelToSafetensors, type ModelFileDtype } from '../checkpoint/model-io.js';
 import type { Trainer, TrainerSnapshot } from './trainer.js';
 
 const ARRAY_KEYS = ['inputs', 'labels', 'puzzleIds', 'steps', 'caps', 'gradCaps', 'minSteps', 'halted'] as const;
@@ -83,10 +83,13 @@ export function snapshotFromSafetensors(bytes: Uint8Array): TrainerSnapshot {
   };
 }
 
-/** Both files of a checkpoint as bytes. `weights: 'ema'` (default when EMA is on) writes the EMA average. */
-export async function trainerCheckpointBytes(trainer: Trainer, opts: { weights?: 'ema' | 'raw' } = {}): Promise<{ model: Uint8Array; trainer: Uint8Array }> {
+/**
+ * Both files of a checkpoint as bytes. `weights: 'ema'` (default when EMA is on) writes the EMA average;
+ * `dtype` is the model file's (see modelToSafetensors: `'float32'` makes it reload exactly).
+ */
+export async function trainerCheckpointBytes(trainer: Trainer, opts: { weights?: 'ema' | 'raw'; dtype?: ModelFileDtype } = {}): Promise<{ model: Uint8Array; trainer: Uint8Array }> {
   const which = opts.weights ?? (trainer.ema ? 'ema' : 'raw');
   if (which === 'ema' && !trainer.ema) throw new CheckpointError("checkpoint weights 'ema' requested but EMA is off (config.ema = false); use weights: 'raw'.");
-  const model = await modelToSafetensors(trainer.network, which === 'ema' ? trainer.ema!.averages : trainer.network.vars);
+  const model = await modelToSafetensors(trainer.network, { source: which === 'ema' ? trainer.ema!.averages : trainer.network.vars, ...(opts.dtype ? { dtype: opts.dtype } : {}) });
   return { model, trainer: snapshotToSafetensors(await trainer.snapshot()) };
 }

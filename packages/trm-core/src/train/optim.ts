@@ -338,7 +338,7 @@ export class SignSgd {
   }
 
   /**
-   * `ids[b]`: the table row gathered for batch row b; `rowGrads` [B, Dp]: the gradient w.r.t. the gathered
+   * `ids[b]`: the table row gathered for batch row b; `rowGrads` (`[B, Dp]`): the gradient w.r.t. the gathered
    * rows; `lr`: the scheduled `puzzle_emb_lr` (§5.3). Runs inside tf.tidy; `rowGrads` stays the caller's.
    */
   apply(ids: ArrayLike<number>, rowGrads: tf.Tensor, lr: number): void {

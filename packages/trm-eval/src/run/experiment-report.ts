@@ -29,7 +29,7 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
     '',
     '## Protocol',
     '',
-    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? ' — smaller than ALGORITHM.md §11.4 (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is the §11.4 protocol' : ''}.`,
+    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? ' — smaller than the CPU-scale protocol of the blog experiments (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is that protocol' : ''}.`,
     `- **Data**: ${p.data}. Examples: train ${p.splits.train}, validation ${p.splits.val}, test ${p.splits.test}; the three splits share no puzzle up to sudoku symmetry.`,
     `- **Model**: TRM-${m.mixer === 'mlp' ? 'MLP' : 'Att'}, D ${m.hiddenSize}, ${m.numLayers} layer${m.numLayers === 1 ? '' : 's'}, n ${m.latentSteps}, T ${m.recursions}, N_sup ${m.supervisionSteps}, puzzleEmbLen ${m.puzzleEmbLen}, ${m.lossType} CE, seqLen ${m.seqLen}, vocab ${m.vocabSize}.`,
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
@@ -43,7 +43,7 @@ function wallTimeLine(res: { seconds: number; workers?: number }): string {
 }
 
 const BLOG_A =
-  "The blog (§11.2, Sudoku-Extreme, 5 seeds): the confidence read-out beats single most visibly around or slightly below the training budget (s ≈ N_sup of training); the gains are small; all read-outs converge at large s; cell-mode was the wrong choice (it can assemble a grid no run produced). Third parties report larger gains from breadth only when diversity is injected during the recursion or learned (ALGORITHM.md §8.8).";
+  "The blog (experiment A, Sudoku-Extreme, 5 seeds): the confidence read-out beats single most visibly around or slightly below the training budget (s ≈ N_sup of training); the gains are small; all read-outs converge at large s; cell-mode was the wrong choice (it can assemble a grid no run produced). Third parties report larger gains from breadth only when diversity is injected during the recursion or learned (ALGORITHM.md §8.8).";
 const BLOG_B =
   'The blog (§9.3, §10.1, 5 seeds, qualitative): AA correlates with accuracy; z-AA saturates near 1 more than y-AA; random latent inits decrease AA and accuracy; randomising T gives the largest accuracy and AA gains; prediction agreement was more consistent than the latent cosines.';
 
@@ -94,9 +94,9 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
   );
   const t = res.timing;
   const md = [
-    `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ` (${p.scale.name} scale, smaller than §11.4)` : ''}`,
+    `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
     '',
-    'Question (blog, ALGORITHM.md §11.2): does breadth — k runs from independent random latent inits, read out by the halting head\'s confidence, per-cell or whole-puzzle majority — help like depth (more supervision steps at test time)?',
+    'Question (blog, experiment A): does breadth — k runs from independent random latent inits, read out by the halting head\'s confidence, per-cell or whole-puzzle majority — help like depth (more supervision steps at test time)?',
     '',
     protocolSection(p, command),
     `- **Selection**: every ${p.scale.evalInterval} optimizer steps (and at the end) the EMA model is scored on the validation split at N_test = ${p.scale.valSteps} with the single read-out (random-init models: one random init per batch); the best checkpoint is kept (k = 1 at validation to save time; the blog validated with k = 3).`,
@@ -200,9 +200,9 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
   findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`);
   const N = p.scale.alignmentSteps;
   const md = [
-    `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ` (${p.scale.name} scale, smaller than §11.4)` : ''}`,
+    `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
     '',
-    'Question (blog, ALGORITHM.md §11.3): are networks that are path independent (high Asymptotic Alignment) the ones that solve more, and which training-time randomisation (latent init, n, T, N_sup) raises both?',
+    'Question (blog, experiment B): are networks that are path independent (high Asymptotic Alignment) the ones that solve more, and which training-time randomisation (latent init, n, T, N_sup) raises both?',
     '',
     protocolSection(p, command),
     `- **Variants**: ${res.variants.map((v) => v.name).join('; ')}. Randomised n, T, N_sup are drawn from U{c − w .. c + w}, compute-matched (§10.1); every non-baseline variant also uses random init.`,

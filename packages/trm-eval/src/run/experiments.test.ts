@@ -90,7 +90,7 @@ describe('runExperimentA', () => {
     expect(JSON.parse(JSON.stringify(res))).toEqual(res);
 
     const report = await experimentAReport(res, 'experiment A --scale test');
-    expect(report.markdown).toContain('# Exp A — random latent inits and best-of-k read-outs (test scale, smaller than §11.4)');
+    expect(report.markdown).toContain('# Exp A — random latent inits and best-of-k read-outs (test scale, smaller than the CPU protocol)');
     expect(report.markdown).toContain('Command: `experiment A --scale test`');
     expect(report.markdown).toMatch(/\| confidence \| 2 \|/);
     expect(report.markdown).toContain('of the forward time');
