@@ -6,62 +6,21 @@
  * Needs Debian's Chromium at /usr/bin/chromium (`apt-get update && apt-get install -y chromium`) or at
  * $TRM_CHROMIUM; never downloads a browser. TRM_SKIP_BROWSER=1 skips it, saying so.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment.js';
 import type { PageResult } from '../src/main.js';
+import type { PreviewServer } from 'vite';
+import { buildAndPreview, ensureDist, launchChromium, requireChromium, SKIP_BROWSER as skip, type Browser } from './harness.js';
 
-/** Debian's Chromium; TRM_CHROMIUM points elsewhere (another distribution's path). */
-const CHROMIUM = process.env.TRM_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REPO = join(ROOT, '../..');
-const skip = process.env.TRM_SKIP_BROWSER === '1';
 if (skip) console.warn('examples/browser: TRM_SKIP_BROWSER=1, so the headless-Chromium test is skipped.');
-
-/** Newest modification time of the files a package's build reads. */
-function newestInput(dir: string): number {
-  let t = 0;
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (!/\.test\.ts$/.test(e.name)) t = Math.max(t, statSync(p).mtimeMs);
-    }
-  };
-  walk(join(dir, 'src'));
-  for (const f of ['package.json', 'tsup.config.ts']) t = Math.max(t, statSync(join(dir, f)).mtimeMs);
-  return t;
-}
-
-/**
- * The page imports @trm-ts/core and @trm-ts/backend-wasm through their package.json `exports`, i.e. dist/,
- * which the root `pnpm test` does not build: build each one whose dist/ is missing or older than its sources.
- * (`pnpm --filter` would refuse: the two packages depend on each other as devDependencies.)
- */
-function ensureDist(pkg: string): void {
-  const dir = join(REPO, 'packages', pkg);
-  const out = join(dir, 'dist/index.js');
-  if (existsSync(out) && statSync(out).mtimeMs >= newestInput(dir)) return;
-  try {
-    execFileSync('pnpm', ['run', 'build'], { cwd: dir, stdio: 'pipe' });
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`building packages/${pkg} for the browser test failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
 
 describe.skipIf(skip)('trm-ts in a Vite build, in headless Chromium', () => {
   let server: PreviewServer | undefined;
-  let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let browser: Browser | undefined;
   let loaded: PageResult | undefined;
   // A failed setup fails every test with its message (a throwing beforeAll would report them as skipped).
   let setupError: unknown;
@@ -70,7 +29,6 @@ describe.skipIf(skip)('trm-ts in a Vite build, in headless Chromium', () => {
     return loaded!;
   };
   const wasmResponses: { url: string; status: number; type: string | undefined }[] = [];
-  const consoleLines: string[] = [];
 
   beforeAll(async () => {
     try {
@@ -81,48 +39,32 @@ describe.skipIf(skip)('trm-ts in a Vite build, in headless Chromium', () => {
   }, 180_000);
 
   async function buildServeAndRun(): Promise<PageResult> {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `browser test: expected Chromium at ${CHROMIUM}, found nothing. Install Debian's: ` +
-          '`apt-get update && apt-get install -y chromium`, or set TRM_SKIP_BROWSER=1 to skip this test.',
-      );
-    }
-    ensureDist('trm-core');
-    ensureDist('trm-backend-wasm');
+    requireChromium();
+    ensureDist('trm-core', 'trm-backend-wasm');
 
-    const out = await build({ root: ROOT, logLevel: 'warn' });
+    const served = await buildAndPreview(ROOT);
+    server = served.server;
     // What was bundled is what users get: the packages' dist/, never their src/.
-    const ids = (Array.isArray(out) ? out : [out]).flatMap((o) => ('output' in o ? o.output : [])).flatMap((c) => (c.type === 'chunk' ? c.moduleIds : []));
+    const ids = served.moduleIds;
     expect(ids.some((id) => id.endsWith('packages/trm-core/dist/index.js'))).toBe(true);
     expect(ids.some((id) => id.endsWith('packages/trm-backend-wasm/dist/index.js'))).toBe(true);
     expect(ids.filter((id) => /packages\/trm-[^/]+\/src\//.test(id))).toEqual([]);
 
-    server = await preview({ root: ROOT, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, open: false } });
-    const url = server.resolvedUrls!.local[0]!;
-
-    userDataDir = mkdtempSync(join(tmpdir(), 'trm-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    const { page } = browser;
     page.on('response', (r) => {
       if (new URL(r.url()).pathname.endsWith('.wasm')) wasmResponses.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] });
     });
-    await page.goto(url);
+    await page.goto(served.url);
     await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { state: 'attached', timeout: 60_000 });
     const r = JSON.parse((await page.textContent('#result'))!) as PageResult;
-    if (r.state !== 'done') throw new Error(`the page failed: ${r.error}\nconsole:\n${consoleLines.join('\n')}`);
+    if (r.state !== 'done') throw new Error(`the page failed: ${r.error}\nconsole:\n${browser.console.join('\n')}`);
     return r;
   }
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('runs on the wasm backend with SIMD, its binary fetched from the build', () => {
