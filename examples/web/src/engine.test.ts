@@ -6,6 +6,7 @@ import { CheckpointError, ConfigError, TrmNetwork, modelToSafetensors } from '@t
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alignmentRuns, configFromJson, loadModel, solve, type Model } from './engine.js';
 import { generatePuzzle, parsePuzzle, uniqueSolution } from './puzzle.js';
+import { KNOWN_4X4, KNOWN_4X4_SOLUTION } from '../test/fixtures.js';
 
 const SHIPPED = fileURLToPath(new URL('../public/models/sudoku4/', import.meta.url));
 
@@ -113,10 +114,3 @@ describe('engine', () => {
     model.net.dispose();
   });
 });
-
-/**
- * The first puzzle of the held-out test split of the shipped 4×4 model (`sudokuSplits({ n: 4, seed: 1001 })`, i.e.
- * `--seed 1`) and its solution, as the split stores it; the test checks it against the solver too.
- */
-export const KNOWN_4X4 = '..2.\n...1\n.3..\n4.3.';
-export const KNOWN_4X4_SOLUTION = '1423324123144132';

@@ -14,10 +14,7 @@ const input = (id: string) => $<HTMLInputElement>(id);
 const svg = (id: string) => document.getElementById(id) as unknown as SVGSVGElement;
 
 /** Checkpoints shipped in public/models/<id>/ (model.safetensors + model.json), see docs/web.md. */
-const SHIPPED = [
-  { id: 'sudoku4', label: '4×4 sudoku' },
-  { id: 'sudoku6', label: '6×6 sudoku' },
-];
+const SHIPPED = [{ id: 'sudoku4', label: '4×4 sudoku' }];
 
 interface Run {
   puzzle: Uint8Array;
@@ -107,8 +104,15 @@ async function loadFiles(files: FileList): Promise<void> {
   const weights = list.find((f) => !f.name.endsWith('.json'));
   const json = list.find((f) => f.name.endsWith('.json'));
   if (!weights) throw new Error(`load checkpoint: expected a .safetensors file among the ${list.length} picked, got only ${list.map((f) => f.name).join(', ')}. Pick the weights too.`);
-  const m = loadModel(new Uint8Array(await weights.arrayBuffer()), json ? await json.text() : null, weights.name);
-  setModel(m);
+  try {
+    setModel(loadModel(new Uint8Array(await weights.arrayBuffer()), json ? await json.text() : null, weights.name));
+  } catch (err) {
+    // Name the file: the user may have picked several.
+    if (err instanceof Error) err.message = `${[weights, json].filter(Boolean).map((f) => f!.name).join(' + ')}: ${err.message}`;
+    throw err;
+  } finally {
+    input('model-file').value = ''; // picking the same file again fires 'change' again
+  }
 }
 
 // ---- puzzles ----
