@@ -52,6 +52,7 @@ export async function startBackend(choice: BackendChoice): Promise<ActiveBackend
   }
   const info = await wasm();
   const d = info.details as { simd?: boolean; multithread?: boolean };
-  const threads = d.multithread ? `${getThreadsCount()} threads` : '1 thread';
+  const n = d.multithread ? getThreadsCount() : 1;
+  const threads = `${d.multithread ? 'threaded build, ' : ''}${n} thread${n > 1 ? 's' : ''}`;
   return { name: 'wasm', label: `wasm (SIMD ${d.simd ? 'on' : 'off'}, ${threads})`, info, fallback };
 }

@@ -70,9 +70,10 @@ function updateButtons(): void {
 
 // ---- models ----
 
-function setModel(m: Model): void {
+function setModel(m: Model, shippedId = ''): void {
   if (state.model && state.model !== m) state.model.net.dispose();
   state.model = m;
+  $<HTMLSelectElement>('model-select').value = shippedId; // none selected for other models, so picking one reloads it
   const c = m.net.config;
   const acc = m.meta?.result?.exact_accuracy;
   const status = $('model-status');
@@ -95,8 +96,8 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 
 async function loadShipped(id: string): Promise<void> {
   const base = `${import.meta.env.BASE_URL}models/${id}/`;
-  const [weights, json] = await Promise.all([fetchBytes(`${base}model.safetensors`), fetch(`${base}model.json`).then((r) => (r.ok ? r.text() : null))]);
-  setModel(loadModel(weights, json, `shipped ${id}`));
+  const [weights, json] = await Promise.all([fetchBytes(`${base}model.safetensors`), fetch(`${base}model.json`).then((r) => (r.ok && r.headers.get('content-type')?.includes('json') ? r.text() : null))]);
+  setModel(loadModel(weights, json, `shipped ${id}`), id);
 }
 
 async function loadFiles(files: FileList): Promise<void> {
