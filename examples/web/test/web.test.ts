@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { buildAndPreview, ensureDist, launchChromium, requireChromium, SKIP_BROWSER as skip, type Browser, type Served } from '@trm-ts/example-browser/harness';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_4X4, KNOWN_4X4_SOLUTION } from './fixtures.js';
+import { KNOWN_4X4, KNOWN_4X4_SOLUTION, THINKING_4X4 } from './fixtures.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -124,20 +124,19 @@ describe.skipIf(skip)('examples/web in headless Chromium', () => {
       });
 
       it.runIf(backend === 'wasm')('shows the latent recursions inside a step, the AA view, and trains in the tab', async () => {
-        // The README's picture: k = 4 random inits, stopped inside the first supervision step.
-        await page.fill('#k', '4');
-        await page.selectOption('#init', 'random');
-        await page.selectOption('#readout', 'cellMode');
+        // The latent recursions inside each step: T = 2 frames per supervision step.
         await page.check('#inner');
         await solvePuzzle(KNOWN_4X4);
         expect(await page.getAttribute('#grid', 'data-values')).toBe(KNOWN_4X4_SOLUTION);
         await page.click('#first');
         expect(await page.textContent('#step-label')).toMatch(/^step 1 of 16 · inside it, after latent recursion 1 of 2 \(frame 1\/32\)/);
-        await page.screenshot({ path: `${ARTIFACTS}readme-mid-solve.png`, clip: { x: 0, y: 0, width: 1280, height: 820 } });
+        // The README's picture: a puzzle the model needs a few recursions for, stopped mid-solve (frame 3).
+        await solvePuzzle(THINKING_4X4);
+        await page.click('#first');
+        await page.click('#next');
+        await page.click('#next');
+        await page.screenshot({ path: `${ARTIFACTS}readme-mid-solve.png`, clip: { x: 0, y: 0, width: 1280, height: 760 } });
         await page.uncheck('#inner');
-        await page.fill('#k', '1');
-        await page.selectOption('#init', 'static');
-        await page.selectOption('#readout', 'single');
 
         await page.click('#aa-run');
         await page.waitForSelector('#aa-summary[data-cos-y], #error:not([hidden])', { timeout: 60_000 });
