@@ -1,5 +1,5 @@
 /**
- * Picks the TensorFlow.js backend: WebGPU when the browser has a GPU adapter, otherwise wasm (SIMD; threaded
+ * Picks the TensorFlow.js backend: WebGPU when the browser has a hardware GPU adapter, otherwise wasm (SIMD; threaded
  * when the page is cross-origin isolated, which vite.config.ts's COOP/COEP headers make it). `?backend=wasm`
  * or `?backend=webgpu` forces one (the end-to-end tests use both).
  */
@@ -42,9 +42,11 @@ export async function startBackend(choice: BackendChoice): Promise<ActiveBackend
   if (choice !== 'wasm') {
     try {
       const info = await useWebGpuBackend();
-      const d = info.details as { vendor?: string; architecture?: string; description?: string };
+      const d = info.details as { vendor?: string; architecture?: string; description?: string; software?: boolean };
       const gpu = [d.vendor, d.architecture, d.description].filter(Boolean).join(' ') || 'unnamed adapter';
-      return { name: 'webgpu', label: `WebGPU (${gpu})`, info, fallback };
+      // A software adapter (SwiftShader) is ~50× slower than wasm here (docs/web.md): only when asked for.
+      if (choice === 'webgpu' || !d.software) return { name: 'webgpu', label: `WebGPU (${gpu})`, info, fallback };
+      fallback = `its adapter is software (${gpu}), slower than wasm`;
     } catch (err) {
       if (choice === 'webgpu') throw err;
       fallback = (err as Error).message;

@@ -346,7 +346,7 @@ async function main(): Promise<void> {
   try {
     const active = await startBackend((params.get('backend') ?? 'auto') as BackendChoice);
     state.timings.backendMs = performance.now();
-    b.textContent = `Backend: ${active.label}${globalThis.crossOriginIsolated ? ' · cross-origin isolated' : ''}` + (active.fallback ? ` — WebGPU unavailable (${active.fallback})` : '');
+    b.textContent = `Backend: ${active.label}${globalThis.crossOriginIsolated ? ' · cross-origin isolated' : ''}` + (active.fallback ? ` — not WebGPU: ${active.fallback}` : '');
     b.dataset.name = active.name;
     b.dataset.multithread = String(Boolean((active.info.details as { multithread?: boolean }).multithread));
     b.dataset.ready = '1';

@@ -169,6 +169,13 @@ describe.skipIf(skip)('examples/web in headless Chromium', () => {
         expect(await page.textContent('#model-status')).toMatch(/^shipped sudoku4/);
         await page.screenshot({ path: `${ARTIFACTS}${backend}-bad-checkpoint.png` });
       });
+
+      it.runIf(backend === 'webgpu')('left to choose, picks wasm over a software WebGPU adapter and says why', async () => {
+        await page.goto(served!.url);
+        await page.waitForSelector('#backend[data-ready="1"], #error:not([hidden])', { timeout: 120_000 });
+        expect(await page.getAttribute('#backend', 'data-name')).toBe('wasm');
+        expect(await page.textContent('#backend')).toMatch(/not WebGPU: its adapter is software \(.*swiftshader.*\), slower than wasm/i);
+      });
     });
   }
 });
