@@ -119,11 +119,12 @@ async function loadFiles(files: FileList): Promise<void> {
 // ---- puzzles ----
 
 let generated = { text: '', solution: null as Uint8Array | null };
+/** Puzzles generated so far: the k-th uses seed·1000 + k, so a page's sequence of puzzles is reproducible. */
+let generatedCount = 0;
 
 function newPuzzle(): void {
   const n = state.model?.n ?? 4;
-  const seed = Math.floor(Math.random() * 1e9);
-  const g = generatePuzzle(n, seed);
+  const g = generatePuzzle(n, Number(input('seed').value) * 1000 + generatedCount++);
   const text = formatPuzzle(g.puzzle, n);
   $<HTMLTextAreaElement>('puzzle').value = text;
   generated = { text, solution: g.solution };
