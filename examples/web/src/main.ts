@@ -83,6 +83,13 @@ function setModel(m: Model, shippedId = ''): void {
   status.dataset.ready = '1';
   status.dataset.n = String(m.n);
   input('nsup').value = String(c.supervisionSteps);
+  // The previous run belongs to the previous model: clear it.
+  state.run = null;
+  state.frames = [];
+  state.index = -1;
+  for (const id of ['grid', 'candidates', 'verdict', 'qhalt-chart']) $(id).innerHTML = '';
+  $('grid').dataset.state = 'empty';
+  $('step-label').textContent = '—';
   $<HTMLTextAreaElement>('puzzle').rows = m.n + 1;
   newPuzzle();
   updateButtons();
