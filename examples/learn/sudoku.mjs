@@ -1,13 +1,18 @@
 // Trains a TRM on generated n×n sudoku for a fixed time budget and reports held-out exact accuracy.
 //   node sudoku.mjs [--n 4|6] [--minutes 5] [--preset NAME] [--seed 0] [--eval-every 30] [--threads N]
 //                   [--eval-puzzles N] [--set key=value ...]   (overrides of the training preset, e.g. --set lr=0.001)
+//                   [--save DIR]
+// --save DIR: at the end, writes DIR/model.safetensors (the evaluated weights — EMA when on — in the official
+// layout, TrmConfig in its metadata) and DIR/model.json (model config, training preset, command, final result).
 // --eval-puzzles N: the evaluations during training use the first N test puzzles (a multiple of 250; default all);
 // the final evaluation always uses the whole test split.
 // Prints progress lines and, as its last line, one JSON object with exact_accuracy (held-out test split),
 // train_seconds (time in training steps only, evaluations excluded), steps, backend and the curve.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm/node';
-import { Trainer, evaluate, TRAIN_PRESETS } from '@trm-ts/core';
+import { Trainer, evaluate, modelToSafetensors, TRAIN_PRESETS } from '@trm-ts/core';
 import { sudokuSplits } from '@trm-ts/data';
 
 const args = process.argv.slice(2);
@@ -21,6 +26,7 @@ const presetName = opt('preset', n === 4 ? 'SUDOKU4_CPU' : 'SUDOKU6_CPU');
 const seed = Number(opt('seed', 0));
 const evalEvery = Number(opt('eval-every', n === 4 ? 20 : 120));
 const threads = opt('threads');
+const saveDir = opt('save');
 const evalPuzzles = opt('eval-puzzles') === undefined ? Infinity : Number(opt('eval-puzzles'));
 if (!(evalPuzzles > 0 && (evalPuzzles === Infinity || evalPuzzles % 250 === 0))) throw new Error(`--eval-puzzles: expected a positive multiple of 250, got '${opt('eval-puzzles')}'`);
 const preset = TRAIN_PRESETS[presetName];
@@ -79,5 +85,14 @@ const result = {
   train_seconds: +m.seconds.toFixed(1), steps: trainer.step, backend: tf.getBackend(), threads: threads ? Number(threads) : 1,
   first_99: curve.find((c) => c.exact_accuracy >= 0.99) ?? null, curve,
 };
+if (saveDir) {
+  mkdirSync(saveDir, { recursive: true });
+  const bytes = await modelToSafetensors(trainer.network, trainer.ema ? trainer.ema.averages : trainer.network.vars);
+  writeFileSync(join(saveDir, 'model.safetensors'), bytes);
+  const { curve: _curve, ...summary } = result;
+  const meta = { model: trainer.network.config, train: config, command: `node examples/learn/sudoku.mjs ${args.join(' ')}`, result: summary };
+  writeFileSync(join(saveDir, 'model.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  console.log(`saved ${join(saveDir, 'model.safetensors')} (${bytes.length} bytes) and model.json`);
+}
 trainer.dispose();
 console.log(JSON.stringify(result));

@@ -1,10 +1,10 @@
 /**
- * The page bundled by `vite build` (vite.config.ts), run by the shared headless-Chromium suite (harness.ts).
+ * The page bundled by `vite build` (vite.config.ts), run by the shared headless-Chromium suite (page-suite.ts).
  */
 import { join } from 'node:path';
 import { build } from 'vite';
 import { expect } from 'vitest';
-import { pageSuite, ROOT } from './harness.js';
+import { pageSuite, ROOT } from './page-suite.js';
 
 pageSuite({
   title: 'trm-ts in a Vite build, in headless Chromium',

@@ -1,5 +1,5 @@
 /**
- * The same page bundled by esbuild instead of Vite, run by the shared headless-Chromium suite (harness.ts).
+ * The same page bundled by esbuild instead of Vite, run by the shared headless-Chromium suite (page-suite.ts).
  * esbuild has no `?url` imports: a small plugin gives the page's three `….wasm?url` imports the URL of the
  * file that esbuild's `file` loader copies next to the bundle, which is what the Vite build does.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { afterAll, expect } from 'vitest';
-import { pageSuite, ROOT } from './harness.js';
+import { pageSuite, ROOT } from './page-suite.js';
 
 const require = createRequire(join(ROOT, 'package.json'));
 let outDir: string | undefined;

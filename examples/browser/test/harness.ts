@@ -1,31 +1,23 @@
 /**
- * The end-to-end browser suite, shared by every bundler's test (browser.test.ts: Vite; esbuild.test.ts:
- * esbuild): the packages' built dist/ (not src/), bundled by the given bundler, served by `vite preview`,
- * run in headless Chromium. Checks that the wasm backend found its .wasm files, that gradients are
- * registered in the bundle, and that training lowers the loss exactly as it does in Node.
- *
- * Needs Debian's Chromium at /usr/bin/chromium (`apt-get update && apt-get install -y chromium`) or at
- * $TRM_CHROMIUM; never downloads a browser. TRM_SKIP_BROWSER=1 skips it, saying so.
+ * The headless-Chromium harness of the example apps' end-to-end tests (examples/browser, examples/web):
+ * build the packages' dist/ when stale, `vite build` + `vite preview` an app, launch Debian's Chromium through
+ * playwright-core (on wasm, or on WebGPU over SwiftShader, a CPU Vulkan driver). Never downloads a browser.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
-import { useWasmBackend } from '@trm-ts/backend-wasm';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../src/experiment.js';
-import type { PageResult } from '../src/main.js';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build, preview, type PreviewServer, type UserConfig } from 'vite';
 
 /** Debian's Chromium; TRM_CHROMIUM points elsewhere (another distribution's path). */
-const CHROMIUM = process.env.TRM_CHROMIUM ?? '/usr/bin/chromium';
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REPO = join(ROOT, '../..');
-const skip = process.env.TRM_SKIP_BROWSER === '1';
-if (skip) console.warn('examples/browser: TRM_SKIP_BROWSER=1, so the headless-Chromium test is skipped.');
+export const CHROMIUM = process.env.TRM_CHROMIUM ?? '/usr/bin/chromium';
+/** The Vulkan driver file of Debian's chromium package: SwiftShader, WebGPU on the CPU. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+/** TRM_SKIP_BROWSER=1 skips the headless-Chromium tests (they say so). */
+export const SKIP_BROWSER = process.env.TRM_SKIP_BROWSER === '1';
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Newest modification time of the files a package's build reads. */
 function newestInput(dir: string): number {
@@ -43,144 +35,81 @@ function newestInput(dir: string): number {
 }
 
 /**
- * The page imports @trm-ts/core and @trm-ts/backend-wasm through their package.json `exports`, i.e. dist/,
- * which the root `pnpm test` does not build: build each one whose dist/ is missing or older than its sources.
- * (`pnpm --filter` would refuse: the two packages depend on each other as devDependencies.)
+ * The apps import the packages through their package.json `exports`, i.e. dist/, which the root `pnpm test`
+ * does not build: builds each listed package (folder name under packages/) whose dist/ is missing or older than
+ * its sources. (`pnpm --filter` would refuse: some packages depend on each other as devDependencies.)
  */
-function ensureDist(pkg: string): void {
-  const dir = join(REPO, 'packages', pkg);
-  const out = join(dir, 'dist/index.js');
-  if (existsSync(out) && statSync(out).mtimeMs >= newestInput(dir)) return;
-  try {
-    execFileSync('pnpm', ['run', 'build'], { cwd: dir, stdio: 'pipe' });
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`building packages/${pkg} for the browser test failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+export function ensureDist(...pkgs: string[]): void {
+  for (const pkg of pkgs) {
+    const dir = join(REPO, 'packages', pkg);
+    const out = join(dir, 'dist/index.js');
+    if (existsSync(out) && statSync(out).mtimeMs >= newestInput(dir)) continue;
+    try {
+      execFileSync('pnpm', ['run', 'build'], { cwd: dir, stdio: 'pipe' });
+    } catch (err) {
+      const e = err as { stdout?: Buffer; stderr?: Buffer };
+      throw new Error(`building packages/${pkg} for the browser test failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
   }
 }
 
-/** What a bundler's test provides: a folder holding the built page (index.html at its root). */
-export interface PageBuild {
-  /** Suite title, e.g. 'trm-ts in a Vite build, in headless Chromium'. */
-  title: string;
-  /** Bundles the page (after ensureDist) and returns the folder to serve. */
-  build(): Promise<string>;
-  /** The URL path of the SIMD binary the page fetches, as this bundler names its assets. */
-  wasmPath: RegExp;
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `browser test: expected Chromium at ${CHROMIUM}, found nothing. Install Debian's: ` +
+        '`apt-get update && apt-get install -y chromium`, or set TRM_SKIP_BROWSER=1 to skip this test.',
+    );
+  }
 }
 
-export function pageSuite(spec: PageBuild): void {
-  describe.skipIf(skip)(spec.title, () => {
-    let server: PreviewServer | undefined;
-    let context: BrowserContext | undefined;
-    let userDataDir: string | undefined;
-    let loaded: PageResult | undefined;
-    // A failed setup fails every test with its message (a throwing beforeAll would report them as skipped).
-    let setupError: unknown;
-    const result = (): PageResult => {
-      if (setupError !== undefined) throw setupError;
-      return loaded!;
-    };
-    const wasmResponses: { url: string; status: number; type: string | undefined }[] = [];
-    const consoleLines: string[] = [];
+export interface Served {
+  server: PreviewServer;
+  url: string;
+  /** Every module bundled into the build's chunks (to check that dist/, not src/, was bundled). */
+  moduleIds: string[];
+}
 
-    beforeAll(async () => {
-      try {
-        loaded = await buildServeAndRun();
-      } catch (err) {
-        setupError = err;
-      }
-    }, 180_000);
+/** `vite build` then `vite preview` of the app at `root`, on a free port of 127.0.0.1. */
+export async function buildAndPreview(root: string, config: UserConfig = {}): Promise<Served> {
+  const out = await build({ root, logLevel: 'warn', ...config });
+  const moduleIds = (Array.isArray(out) ? out : [out]).flatMap((o) => ('output' in o ? o.output : [])).flatMap((c) => (c.type === 'chunk' ? c.moduleIds : []));
+  const server = await preview({ root, logLevel: 'warn', ...config, preview: { host: '127.0.0.1', port: 0, open: false } });
+  return { server, url: server.resolvedUrls!.local[0]!, moduleIds };
+}
 
-    async function buildServeAndRun(): Promise<PageResult> {
-      if (!existsSync(CHROMIUM)) {
-        throw new Error(
-          `browser test: expected Chromium at ${CHROMIUM}, found nothing. Install Debian's: ` +
-            '`apt-get update && apt-get install -y chromium`, or set TRM_SKIP_BROWSER=1 to skip this test.',
-        );
-      }
-      ensureDist('trm-core');
-      ensureDist('trm-backend-wasm');
-      const outDir = await spec.build();
-      // Serves the folder as it is (no config file: vite.config.ts belongs to the Vite build).
-      server = await preview({ configFile: false, root: outDir, build: { outDir }, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, open: false } });
-      const url = server.resolvedUrls!.local[0]!;
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Console lines and page errors, for failure messages. */
+  console: string[];
+  close(): Promise<void>;
+}
 
-      userDataDir = mkdtempSync(join(tmpdir(), 'trm-chromium-'));
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-      page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
-      page.on('response', (r) => {
-        if (new URL(r.url()).pathname.endsWith('.wasm')) wasmResponses.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] });
-      });
-      await page.goto(url);
-      await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { state: 'attached', timeout: 60_000 });
-      const r = JSON.parse((await page.textContent('#result'))!) as PageResult;
-      if (r.state !== 'done') throw new Error(`the page failed: ${r.error}\nconsole:\n${consoleLines.join('\n')}`);
-      return r;
-    }
+const COMMON_ARGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** WebGPU in headless Chromium without a GPU: Dawn on Vulkan, the Vulkan loader pointed at SwiftShader. */
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--ignore-gpu-blocklist'];
 
-    afterAll(async () => {
-      await context?.close();
-      await server?.close();
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    });
-
-    it('runs on the wasm backend with SIMD, its binary fetched from the build', () => {
-      const r = result();
-      expect(r.wasmError).toBeNull();
-      expect(r.backend).toBe('wasm');
-      expect(r.simd).toBe(true);
-      // Without cross-origin isolation the page gets the SIMD binary (no threads), from the build's assets.
-      expect(r.multithread).toBe(false);
-      expect(wasmResponses).toHaveLength(1);
-      expect(new URL(wasmResponses[0]!.url).pathname).toMatch(spec.wasmPath);
-      expect(wasmResponses[0]!.status).toBe(200);
-      expect(wasmResponses[0]!.type).toBe('application/wasm');
-    });
-
-    it('has gradients: every trainable parameter gets a finite, non-zero gradient', () => {
-      const r = result();
-      // The MLP-t TRM's trainable tensors, by official key (puzzle rows have their own optimizer; H/L_init are
-      // buffers). Parameter count by hand, P = 16 + 1 prefix slot, SwiGLU width = multiple of 256 ≥ ⅔·4·dim:
-      // embed 6·32 + lm_head 32·6 + q_head 32·2+2 + mlp_t 17·512 + 256·17 + mlp 32·512 + 256·32 = 38,082.
-      expect(Object.keys(r.gradientNorms!).sort()).toEqual([
-        'L_level.layers.0.mlp.down_proj.weight', 'L_level.layers.0.mlp.gate_up_proj.weight',
-        'L_level.layers.0.mlp_t.down_proj.weight', 'L_level.layers.0.mlp_t.gate_up_proj.weight',
-        'embed_tokens.embedding_weight', 'lm_head.weight', 'q_head.bias', 'q_head.weight',
-      ]);
-      for (const [key, norm] of Object.entries(r.gradientNorms!)) {
-        expect(Number.isFinite(norm) && norm > 0, `${key}: ‖grad‖ = ${norm}`).toBe(true);
-      }
-      expect(r.gradientsNonZero).toBe(true);
-      expect(r.params).toBe(38_082);
-    });
-
-    it('trains: the loss is finite and falls over 8 steps, and no tensor leaks', () => {
-      const r = result();
-      const l = r.losses!;
-      expect(l).toHaveLength(8);
-      for (const x of l) expect(Number.isFinite(x)).toBe(true);
-      const falls = l.slice(1).filter((x, i) => x < l[i]!).length;
-      expect(falls, `losses ${l.join(', ')}`).toBeGreaterThanOrEqual(6);
-      expect(l[7]!).toBeLessThan(0.8 * l[0]!);
-      expect(r.leakedTensors).toBe(0);
-    });
-
-    it('computes what the same run computes in Node (sources, wasm backend)', async () => {
-      const r = result();
-      await useWasmBackend();
-      const before = tf.memory().numTensors;
-      const node = await runExperiment();
-      expect(tf.memory().numTensors).toBe(before);
-      expect(r.losses!.length).toBe(node.losses.length);
-      r.losses!.forEach((x, i) => expect(x).toBeCloseTo(node.losses[i]!, 4));
-      for (const [key, norm] of Object.entries(node.gradientNorms)) expect(r.gradientNorms![key]).toBeCloseTo(norm, 4);
-    });
+/** Launches headless Chromium with a fresh profile; `webgpu` enables WebGPU on SwiftShader, else the GPU is off. */
+export async function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser> {
+  requireChromium();
+  const userDataDir = mkdtempSync(join(tmpdir(), 'trm-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...COMMON_ARGS, ...(opts.webgpu ? WEBGPU_ARGS : ['--disable-gpu'])],
+    env: opts.webgpu ? { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD } : process.env,
   });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const lines: string[] = [];
+  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+  return {
+    context,
+    page,
+    console: lines,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
 }

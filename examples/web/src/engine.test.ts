@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { useWasmBackend } from '@trm-ts/backend-wasm';
+import { CheckpointError, ConfigError, TrmNetwork, modelToSafetensors } from '@trm-ts/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { alignmentRuns, configFromJson, loadModel, solve, type Model } from './engine.js';
+import { generatePuzzle, parsePuzzle, uniqueSolution } from './puzzle.js';
+import { KNOWN_4X4, KNOWN_4X4_SOLUTION } from '../test/fixtures.js';
+
+const SHIPPED = fileURLToPath(new URL('../public/models/sudoku4/', import.meta.url));
+
+/** A random (untrained) 4×4 model, through the same bytes path as a checkpoint file. */
+async function randomModel(): Promise<Model> {
+  const net = new TrmNetwork({ hiddenSize: 32, numLayers: 1, latentSteps: 2, recursions: 3, supervisionSteps: 4, seqLen: 16, vocabSize: 6, numPuzzleIdentifiers: 1, puzzleEmbDim: 32, puzzleEmbLen: 1 }, { seed: 3 });
+  const bytes = await modelToSafetensors(net);
+  net.dispose();
+  return loadModel(bytes, null, 'random');
+}
+
+describe('engine', () => {
+  beforeAll(async () => {
+    await useWasmBackend();
+  });
+
+  it('solves k runs step by step: shapes, probabilities, the single read-out is run 1, the halting step, no leak', async () => {
+    const model = await randomModel();
+    const { puzzle } = generatePuzzle(4, 7);
+    const before = tf.memory().numTensors;
+    const seen: number[] = [];
+    const r = await solve(model, puzzle, { steps: 5, k: 3, readout: 'single', init: 'random', seed: 1 }, (f) => void seen.push(f.step));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(r.frames).toHaveLength(5);
+    for (const f of r.frames) {
+      expect(f.inner).toBe(0);
+      expect(f.digits).toHaveLength(48);
+      expect(f.qHalt).toHaveLength(3);
+      for (const p of f.conf) expect(p > 1 / 6 - 1e-6 && p <= 1 + 1e-6).toBe(true); // argmax of 6 classes ≥ 1/6
+      expect(Array.from(f.vote)).toEqual(Array.from(f.digits.subarray(0, 16)));
+    }
+    const firstHalt = r.frames.find((f) => f.qHalt[0]! > 0)?.step ?? null;
+    expect(r.haltStep).toBe(firstHalt);
+    expect(r.stepsPerSecond).toBeGreaterThan(0);
+    model.net.dispose();
+  });
+
+  it('inner frames: T recursions one at a time end where one whole supervision step ends', async () => {
+    const model = await randomModel();
+    const { puzzle } = generatePuzzle(4, 8);
+    const before = tf.memory().numTensors;
+    const whole = await solve(model, puzzle, { steps: 3, k: 2, readout: 'cellMode', init: 'random', seed: 5 });
+    const inner = await solve(model, puzzle, { steps: 3, k: 2, readout: 'cellMode', init: 'random', seed: 5, inner: true });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(inner.frames.map((f) => `${f.step}.${f.inner}`)).toEqual(['1.1', '1.2', '1.0', '2.1', '2.2', '2.0', '3.1', '3.2', '3.0']);
+    const ends = inner.frames.filter((f) => f.inner === 0);
+    ends.forEach((f, i) => {
+      expect(Array.from(f.digits)).toEqual(Array.from(whole.frames[i]!.digits));
+      f.qHalt.forEach((q, r) => expect(q).toBeCloseTo(whole.frames[i]!.qHalt[r]!, 4));
+    });
+    model.net.dispose();
+  });
+
+  it('AA: two random inits give cosines in [−1, 1] per step; one init against itself gives 1', async () => {
+    const model = await randomModel();
+    const { puzzle } = generatePuzzle(4, 9);
+    const before = tf.memory().numTensors;
+    const { points } = await alignmentRuns(model, puzzle, 4, 2);
+    expect(points.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    for (const p of points) for (const c of [p.cosY, p.cosZ]) expect(Math.abs(c)).toBeLessThanOrEqual(1 + 1e-9);
+    // Two static runs start from the same latents, so they stay identical: cosine 1, every cell agrees.
+    const same = await solve(model, puzzle, { steps: 2, k: 2, readout: 'single', init: 'static', seed: 0, latents: true });
+    const y = same.frames[1]!.y!;
+    const h = y.length / 2;
+    let dot = 0;
+    let a = 0;
+    for (let i = 0; i < h; i++) {
+      dot += y[i]! * y[h + i]!;
+      a += y[i]! * y[i]!;
+    }
+    expect(dot / a).toBeCloseTo(1, 6);
+    expect(tf.memory().numTensors).toBe(before);
+    model.net.dispose();
+  });
+
+  it('rejects bad inputs with readable messages', async () => {
+    expect(() => loadModel(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), null, 'junk')).toThrow(CheckpointError);
+    expect(() => configFromJson('{ not json')).toThrow(/model config: expected JSON/);
+    const maze = new TrmNetwork({ hiddenSize: 16, numLayers: 1, seqLen: 25, vocabSize: 6, numPuzzleIdentifiers: 1, puzzleEmbDim: 0, puzzleEmbLen: 0 });
+    const bytes = await modelToSafetensors(maze);
+    maze.dispose();
+    const before = tf.memory().numTensors;
+    expect(() => loadModel(bytes, null, 'maze')).toThrow(ConfigError);
+    expect(tf.memory().numTensors).toBe(before); // the rejected network was disposed
+    const model = await randomModel();
+    await expect(solve(model, new Uint8Array(36), { steps: 1, k: 1, readout: 'single', init: 'static', seed: 0 })).rejects.toThrow(/expected a puzzle of 16 cells/);
+    model.net.dispose();
+  });
+
+  it('reads official configs (snake_case) and shipped model.json files', () => {
+    expect(configFromJson(JSON.stringify({ hidden_size: 64, H_cycles: 2, L_cycles: 3, seq_len: 16, vocab_size: 6 })).config).toMatchObject({ hiddenSize: 64, recursions: 2, latentSteps: 3 });
+    expect(configFromJson(JSON.stringify({ model: { hiddenSize: 8 }, result: { exact_accuracy: 1 } })).meta?.result?.exact_accuracy).toBe(1);
+  });
+
+  it.skipIf(!existsSync(`${SHIPPED}model.safetensors`))('the shipped 4×4 checkpoint solves a held-out puzzle', async () => {
+    const model = loadModel(readFileSync(`${SHIPPED}model.safetensors`), readFileSync(`${SHIPPED}model.json`, 'utf8'), 'sudoku4');
+    const puzzle = parsePuzzle(KNOWN_4X4, 4);
+    const solution = uniqueSolution(puzzle, 4)!;
+    expect(Array.from(solution).join('')).toBe(KNOWN_4X4_SOLUTION);
+    const before = tf.memory().numTensors;
+    const r = await solve(model, puzzle, { steps: 16, k: 1, readout: 'single', init: 'static', seed: 0 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(r.frames.at(-1)!.vote).join('')).toBe(KNOWN_4X4_SOLUTION);
+    model.net.dispose();
+  });
+});
