@@ -6,6 +6,7 @@
 import { resolveTrmConfig, type TrmConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { checkCentredRange, type ExplorationDraw, type LatentInitMode } from './randomize.js';
+import { describeValue } from '../describe.js';
 
 export interface TrainConfig {
   /** The model (TrmConfig, partial allowed; resolved on use). */
@@ -108,12 +109,12 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
     model,
   };
   const posInt = (k: keyof TrainConfig, v: unknown) => {
-    if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`train config '${k}': expected a positive integer, got ${JSON.stringify(v)}.`);
+    if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`train config '${k}': expected a positive integer, got ${describeValue(v)}.`);
   };
   posInt('globalBatchSize', c.globalBatchSize);
   posInt('totalSteps', c.totalSteps);
   if (c.microBatch !== undefined) posInt('microBatch', c.microBatch);
-  if (c.rematerialize !== undefined && typeof c.rematerialize !== 'boolean') throw new ConfigError(`train config 'rematerialize': expected true or false, got ${JSON.stringify(c.rematerialize)}.`);
+  if (c.rematerialize !== undefined && typeof c.rematerialize !== 'boolean') throw new ConfigError(`train config 'rematerialize': expected true or false, got ${describeValue(c.rematerialize)}.`);
   const nonNeg = (k: string, v: number) => {
     if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`train config '${k}': expected a finite number ≥ 0, got ${v}.`);
   };
@@ -124,7 +125,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
   if (c.gradClipNorm !== null && !(c.gradClipNorm > 0)) throw new ConfigError(`train config 'gradClipNorm': expected null or a number > 0, got ${c.gradClipNorm}.`);
   if (c.initScale !== null && !(c.initScale >= 0)) throw new ConfigError(`train config 'initScale': expected null or a number ≥ 0, got ${c.initScale}.`);
   const choice = (k: keyof TrainConfig, valid: string[]) => {
-    if (!valid.includes(c[k] as string)) throw new ConfigError(`train config '${k}': expected one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(c[k])}.`);
+    if (!valid.includes(c[k] as string)) throw new ConfigError(`train config '${k}': expected one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${describeValue(c[k])}.`);
   };
   choice('loop', ['stream', 'batch']);
   choice('optimizer', ['adamAtan2', 'adamW']);
@@ -134,12 +135,12 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
   choice('stepWeighting', ['none', 'cgar']);
   choice('lossNorm', ['globalBatch', 'alive']);
   for (const k of ['ema', 'halting', 'jaxCompat', 'progressiveLoss', 'disTargets'] as const) {
-    if (typeof c[k] !== 'boolean') throw new ConfigError(`train config '${k}': expected a boolean, got ${JSON.stringify(c[k])}.`);
+    if (typeof c[k] !== 'boolean') throw new ConfigError(`train config '${k}': expected a boolean, got ${describeValue(c[k])}.`);
   }
   const r = c.randomize;
   for (const k of Object.keys(r) as (keyof typeof r)[]) {
     if (!['latentSteps', 'recursions', 'supervisionSteps'].includes(k)) throw new ConfigError(`train config 'randomize.${k}': unknown; valid: latentSteps, recursions, supervisionSteps.`);
-    if (!Number.isInteger(r[k]) || r[k] < 0) throw new ConfigError(`train config 'randomize.${k}': expected an integer half-width ≥ 0, got ${JSON.stringify(r[k])}.`);
+    if (!Number.isInteger(r[k]) || r[k] < 0) throw new ConfigError(`train config 'randomize.${k}': expected an integer half-width ≥ 0, got ${describeValue(r[k])}.`);
   }
   if (!c.jaxCompat) {
     // Compute-matched randomisation needs a symmetric range that never clips (§10.1).

@@ -28,6 +28,7 @@ import {
 } from './randomize.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config.js';
 import { latentsFromInit } from './evaluate.js';
+import { applyResumeOverrides, assertUpdateFinite, updatedTensors, validateSnapshot, type ResumeOverrides } from './guard.js';
 
 /** Where training rows come from: an iterator of TaskBatch (e.g. trm-data's `dataset.batches(...)`). */
 export interface BatchSource {
@@ -229,6 +230,7 @@ export class Trainer {
     const qHaltLoss = g.qHaltLoss;
     const loss = g.loss;
     disposeGradStep(g);
+    await assertUpdateFinite(step, updatedTensors(this.network, this.optimizer, this.ema)); // issue 12: no poisoned state is reported or saved
 
     const wasRunning = Uint8Array.from(carry.halted, (h) => 1 - h);
     for (let b = 0; b < B; b++) if (wasRunning[b]) carry.steps[b]!++;
@@ -379,10 +381,15 @@ export class Trainer {
     };
   }
 
-  /** Rebuilds a trainer from a snapshot; `source` must be the same data (its cursor is restored). */
-  static restore(snap: TrainerSnapshot, source: BatchSource): Trainer {
+  /**
+   * Rebuilds a trainer from a snapshot; `source` must be the same data (its cursor is restored). `overrides`
+   * replaces optimizer settings (e.g. a lower lr after a divergence).
+   */
+  static restore(snap: TrainerSnapshot, source: BatchSource, overrides?: ResumeOverrides): Trainer {
     if (snap.state.version !== 1) throw new TrainingError(`trainer snapshot: expected version 1, got ${String(snap.state.version)}.`);
-    const t = new Trainer(snap.state.config, source);
+    const config = applyResumeOverrides(snap.state.config, overrides); // issue 12: explicit lr / optimizer overrides on resume
+    validateSnapshot(snap, config); // issue 12: every field fits the config before anything is allocated
+    const t = new Trainer(config, source);
     try {
       for (const [k, v] of t.network.vars) {
         const w = snap.weights.get(k);
