@@ -4,7 +4,7 @@
  * `JSON.stringify`, and a 100 MB string would end up in a log line. Every message that shows a value uses
  * `describeValue`; every loader that parses JSON from outside uses `parseJsonText`.
  */
-import { TrmError, type TrmErrorOptions } from './errors.js';
+import { CheckpointError, TrmError } from './errors.js';
 
 export interface DescribeOptions {
   /** Longest rendering returned, in characters (default 80); longer ones end in `...`. */
@@ -64,6 +64,9 @@ export function describeValue(v: unknown, opts: DescribeOptions = {}): string {
   return out.length > maxLength ? `${out.slice(0, Math.max(0, maxLength - 3))}...` : out;
 }
 
+/** The makeError of parseJsonText for checkpoint files. */
+export const checkpointJsonError = (message: string, code: string): TrmError => new CheckpointError(message, { code });
+
 /** Deepest `[` / `{` nesting accepted by parseJsonText by default (every trm-ts file needs fewer than 10). */
 export const MAX_JSON_DEPTH = 256;
 
@@ -90,24 +93,25 @@ export function jsonNestingDepth(text: string, limit = Infinity): number {
 
 /**
  * JSON.parse for text from outside: refuses nesting deeper than `maxDepth` before parsing (code 'json-depth')
- * and turns every parse failure into `ErrorClass` (code 'json'). `what` names the text in messages, e.g.
+ * and turns every parse failure into a typed error (code 'json'), made by `makeError` (default: TrmError).
+ * `what` names the text in messages, e.g.
  * "checkpoint manifest /ckpt/latest.json"; the text itself is never echoed beyond a short described prefix.
  */
 export function parseJsonText(
   text: string,
   what: string,
-  ErrorClass: new (message: string, options?: TrmErrorOptions) => TrmError = TrmError,
+  makeError: (message: string, code: 'json' | 'json-depth') => TrmError = (message, code) => new TrmError(message, { code }),
   maxDepth = MAX_JSON_DEPTH,
 ): unknown {
   const depth = jsonNestingDepth(text, maxDepth);
   if (depth > maxDepth) {
-    throw new ErrorClass(`${what}: expected JSON nested at most ${maxDepth} deep, got deeper than ${maxDepth}. The file is corrupt or hostile`, { code: 'json-depth' });
+    throw makeError(`${what}: expected JSON nested at most ${maxDepth} deep, got deeper than ${maxDepth}. The file is corrupt or hostile`, 'json-depth');
   }
   try {
     return JSON.parse(text);
   } catch (e) {
     // The parser's own message quotes the text, which may be a file's secret bytes: say only where it failed.
     const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1];
-    throw new ErrorClass(`${what}: expected JSON, got ${text.length} characters that do not parse${at ? ` (at character ${at})` : ''}. The file is corrupt or not JSON`, { code: 'json' });
+    throw makeError(`${what}: expected JSON, got ${text.length} characters that do not parse${at ? ` (at character ${at})` : ''}. The file is corrupt or not JSON`, 'json');
   }
 }

@@ -1,6 +1,7 @@
 import './gradients.js';
 
 export * from './errors.js';
+export * from './describe.js';
 export * from './random.js';
 export * from './backend.js';
 export * from './config.js';

@@ -8,7 +8,7 @@
  * The iterator's position is a small JSON object (`getState()`), so a checkpoint can store it and a resumed run
  * sees the identical batch stream.
  */
-import { ConfigError, Rng, type RngState } from '@trm-ts/core';
+import { ConfigError, Rng, type RngState, describeValue } from '@trm-ts/core';
 import type { ExampleStore, TaskBatch, TokenArray } from './dataset.js';
 import { BLANK_PUZZLE_ID, IGNORE_LABEL, PAD_ID } from './dataset.js';
 import { DataError } from './errors.js';
@@ -145,11 +145,11 @@ export class BatchIterator implements IterableIterator<TaskBatch> {
     const mine = this.getState();
     const c = cursor as Partial<BatchCursor> | null;
     if (!c || typeof c !== 'object' || c.version !== 1) {
-      throw new DataError(`batch cursor: expected an object from BatchIterator.getState() with version 1, got ${JSON.stringify(c)}.`);
+      throw new DataError(`batch cursor: expected an object from BatchIterator.getState() with version 1, got ${describeValue(c)}.`);
     }
     for (const key of ['seed', 'batchSize', 'epochs', 'last', 'numExamples', 'numGroups'] as const) {
       if (c[key] !== mine[key]) {
-        throw new DataError(`batch cursor: ${key}: expected ${JSON.stringify(mine[key])} (this iterator), got ${JSON.stringify(c[key])}. Resume with the options and data the cursor was saved with.`);
+        throw new DataError(`batch cursor: ${key}: expected ${JSON.stringify(mine[key])} (this iterator), got ${describeValue(c[key])}. Resume with the options and data the cursor was saved with.`);
       }
     }
     const limit = this.seed === null ? this.store.numExamples : this.store.numGroups;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../errors.js';
 import { TrmNetwork, paramSpecs } from '../model/network.js';
 import { resolveTrmConfig, type TrmConfig } from '../config.js';
-import { parseJsonText } from '../describe.js';
+import { checkpointJsonError, parseJsonText } from '../describe.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { DEFAULT_CHECKPOINT_PREFIX, matchStateDict, type MatchStateDictOptions } from './state-dict.js';
 
@@ -111,7 +111,7 @@ export function networkFromSafetensors(bytes: Uint8Array, config?: Partial<TrmCo
   if (!cfg) {
     const raw = parsed.metadata[CONFIG_METADATA_KEY];
     if (!raw) throw new CheckpointError(`model file: no '${CONFIG_METADATA_KEY}' in __metadata__. Pass the model config explicitly (e.g. fromOfficialConfig(...) for an official checkpoint).`);
-    cfg = parseJsonText(raw, `model file: __metadata__.${CONFIG_METADATA_KEY}`, CheckpointError) as Partial<TrmConfig>;
+    cfg = parseJsonText(raw, `model file: __metadata__.${CONFIG_METADATA_KEY}`, checkpointJsonError) as Partial<TrmConfig>;
   }
   const resolved = resolveTrmConfig(cfg);
   const shapes = new Map(paramSpecs(resolved).map((s) => [s.key, [...s.officialShape]]));

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
-import { describeValue, parseJsonText } from '../describe.js';
+import { checkpointJsonError, describeValue, parseJsonText } from '../describe.js';
 import { Trainer, type BatchSource } from '../train/trainer.js';
 import { snapshotFromSafetensors, trainerCheckpointBytes } from '../train/checkpoint.js';
 import type { ResumeOverrides } from '../train/guard.js';
@@ -47,7 +47,7 @@ export async function readManifest(dir: string): Promise<CheckpointManifest> {
   } catch {
     throw new CheckpointError(`checkpoint manifest ${path}: expected UTF-8 JSON, got invalid byte sequences. Is this a directory written by saveTrainerCheckpoint?`, { code: 'manifest' });
   }
-  const m = parseJsonText(text, `checkpoint manifest ${path}`, CheckpointError) as Partial<Record<keyof CheckpointManifest, unknown>> | null;
+  const m = parseJsonText(text, `checkpoint manifest ${path}`, checkpointJsonError) as Partial<Record<keyof CheckpointManifest, unknown>> | null;
   if (m === null || typeof m !== 'object' || Array.isArray(m) || !Number.isSafeInteger(m.step) || (m.step as number) < 0) {
     throw new CheckpointError(`checkpoint manifest ${path}: expected {step, model, trainer} with a step ≥ 0, got ${describeValue(m)}. Is this a directory written by saveTrainerCheckpoint?`, { code: 'manifest' });
   }

@@ -13,7 +13,7 @@ import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } f
 import { toFloat32 } from '../checkpoint/dtypes.js';
 import { modelToSafetensors } from '../checkpoint/model-io.js';
 import type { Trainer, TrainerSnapshot } from './trainer.js';
-import { describeValue, parseJsonText } from '../describe.js';
+import { checkpointJsonError, describeValue, parseJsonText } from '../describe.js';
 import { assertSnapshotFinite } from './guard.js';
 
 const ARRAY_KEYS = ['inputs', 'labels', 'puzzleIds', 'steps', 'caps', 'gradCaps', 'minSteps', 'halted'] as const;
@@ -45,8 +45,8 @@ export function snapshotFromSafetensors(bytes: Uint8Array): TrainerSnapshot {
   const file = parseSafetensors(bytes, { copy: true });
   const meta = file.metadata;
   if (!meta.trainer || !meta.optimizer) throw new CheckpointError('trainer checkpoint: __metadata__ lacks "trainer" / "optimizer"; this is not a trainer state file (a model file? load it with networkFromSafetensors).');
-  const state = parseJsonText(meta.trainer, 'trainer checkpoint: __metadata__.trainer', CheckpointError) as TrainerSnapshot['state'];
-  const opt = parseJsonText(meta.optimizer, 'trainer checkpoint: __metadata__.optimizer', CheckpointError) as { kind: 'adamAtan2' | 'adamW'; steps: Record<string, number> };
+  const state = parseJsonText(meta.trainer, 'trainer checkpoint: __metadata__.trainer', checkpointJsonError) as TrainerSnapshot['state'];
+  const opt = parseJsonText(meta.optimizer, 'trainer checkpoint: __metadata__.optimizer', checkpointJsonError) as { kind: 'adamAtan2' | 'adamW'; steps: Record<string, number> };
   if (state === null || typeof state !== 'object' || state.config === null || typeof state.config !== 'object') {
     throw new CheckpointError(`trainer checkpoint: __metadata__.trainer: expected an object with a config, got ${describeValue(state)}.`, { code: 'trainer-state' });
   }
