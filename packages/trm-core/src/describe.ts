@@ -103,15 +103,16 @@ export function parseJsonText(
   makeError: (message: string, code: 'json' | 'json-depth') => TrmError = (message, code) => new TrmError(message, { code }),
   maxDepth = MAX_JSON_DEPTH,
 ): unknown {
+  const head = what ? `${what}: ` : ''; // '' when the error class prefixes the file itself (DataError)
   const depth = jsonNestingDepth(text, maxDepth);
   if (depth > maxDepth) {
-    throw makeError(`${what}: expected JSON nested at most ${maxDepth} deep, got deeper than ${maxDepth}. The file is corrupt or hostile`, 'json-depth');
+    throw makeError(`${head}expected JSON nested at most ${maxDepth} deep, got deeper than ${maxDepth}. The file is corrupt or hostile`, 'json-depth');
   }
   try {
     return JSON.parse(text);
   } catch (e) {
     // The parser's own message quotes the text, which may be a file's secret bytes: say only where it failed.
     const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1];
-    throw makeError(`${what}: expected JSON, got ${text.length} characters that do not parse${at ? ` (at character ${at})` : ''}. The file is corrupt or not JSON`, 'json');
+    throw makeError(`${head}expected JSON, got ${text.length} characters that do not parse${at ? ` (at character ${at})` : ''}. The file is corrupt or not JSON`, 'json');
   }
 }

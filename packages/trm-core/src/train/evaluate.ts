@@ -8,6 +8,8 @@ import { batchTensors, evalStep, type TaskBatch } from '../model/supervision.js'
 import type { Latents } from '../model/recursion.js';
 import { RowMetrics } from '../model/metrics.js';
 import { Rng } from '../random.js';
+import { ConfigError } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { drawLatentInit, type LatentInit, type LatentInitMode } from './randomize.js';
 
 export interface EvalMetrics {
@@ -51,6 +53,7 @@ export function latentsFromInit(net: TrmNetwork, init: LatentInit, batchSize: nu
 /** Evaluates `net` on every batch of `batches` (e.g. `dataset.batches({batchSize})`, which pads the last one). */
 export async function evaluate(net: TrmNetwork, batches: Iterable<TaskBatch>, opts: EvaluateOptions = {}): Promise<EvalMetrics> {
   const steps = opts.supervisionSteps ?? net.config.supervisionSteps;
+  if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`evaluate supervisionSteps: expected an integer ≥ 1 (N_sup), got ${describeValue(steps)}.`);
   const V = net.config.vocabSize;
   const metrics = new RowMetrics();
   const rng = new Rng(opts.seed ?? 0);

@@ -69,7 +69,7 @@ function parsePairs(value: unknown, where: DataLocation, what: string, needOutpu
 
 function parseJson(text: string | unknown, file: string | undefined): unknown {
   if (typeof text !== 'string') return text;
-  return parseJsonText(text, 'ARC JSON', (message, code) => new DataError(message, { file, code }));
+  return parseJsonText(text, '', (message, code) => new DataError(message, { file, code }));
 }
 
 /** One task in the one-file-per-task layout: `{"train": [{input, output}], "test": [{input, output?}]}`. */

@@ -36,17 +36,19 @@ function parseJsonFile(bytes: Uint8Array, file: string): unknown {
   } catch {
     throw new DataError(`expected UTF-8 JSON, got ${bytes.length} bytes with invalid sequences.`, { file, code: 'json' });
   }
-  return parseJsonText(text, 'JSON', (message, code) => new DataError(message, { file, code }));
+  return parseJsonText(text, '', (message, code) => new DataError(message, { file, code }));
 }
 
-/** Reads a file, keeping typed errors (the Node gate's 'file-*' codes) and typing any other failure. */
+/**
+ * Reads a file, keeping typed errors (the Node gate's 'file-*' codes). A ReadFile rejects when the file is
+ * missing (its contract), so any other failure becomes DataError 'file-not-found'.
+ */
 async function readTyped(read: ReadFile, path: string): Promise<Uint8Array> {
   try {
     return await read(path);
   } catch (e) {
     if (e instanceof TrmError) throw e;
-    const missing = (e as { code?: unknown })?.code === 'ENOENT';
-    throw new DataError(`expected a readable file, got ${missing ? 'none' : 'a read failure'} (${describeValue((e as Error)?.message ?? e)}).`, { file: path, code: missing ? 'file-not-found' : 'file-unreadable' });
+    throw new DataError(`expected a file, got none (${describeValue((e as Error | null)?.message ?? e)}).`, { file: path, code: 'file-not-found' });
   }
 }
 
