@@ -113,7 +113,7 @@ export function resolveTrmConfig(partial: Partial<TrmConfig> = {}): TrmConfig {
   const unknown = Object.keys(partial).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw new ConfigError(
-      `TRM config: unknown key(s) ${unknown.map((k) => `'${k}'`).join(', ')}. Valid keys: ${[...known].join(', ')}. ` +
+      `TRM config: unknown key(s) ${describeValue(unknown)}. Valid keys: ${[...known].join(', ')}. ` +
         `For an official config dict use fromOfficialConfig().`,
     );
   }

@@ -100,7 +100,7 @@ export interface ResolvedTrainConfig extends TrainConfig {
 export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrainConfig {
   const known = new Set([...Object.keys(TRAIN_DEFAULTS), 'model', 'microBatch', 'rematerialize']);
   const unknown = Object.keys(partial).filter((k) => !known.has(k));
-  if (unknown.length) throw new ConfigError(`train config: unknown key(s) ${unknown.join(', ')}. Valid keys: ${[...known].join(', ')}.`);
+  if (unknown.length) throw new ConfigError(`train config: unknown key(s) ${describeValue(unknown)}. Valid keys: ${[...known].join(', ')}.`);
   const model = resolveTrmConfig(partial.model ?? {});
   const c: ResolvedTrainConfig = {
     ...TRAIN_DEFAULTS,
