@@ -156,7 +156,7 @@ export class BatchIterator implements IterableIterator<TaskBatch> {
     const epochOk = Number.isInteger(c.epoch) && c.epoch! >= 0 && c.epoch! <= this.epochs;
     const posOk = Number.isInteger(c.position) && c.position! >= 0 && c.position! <= limit;
     if (!epochOk || !posOk || !Number.isInteger(c.batchesEmitted) || c.batchesEmitted! < 0) {
-      throw new DataError(`batch cursor: expected epoch in [0, ${this.epochs}], position in [0, ${limit}] and batchesEmitted ≥ 0, got ${c.epoch}, ${c.position}, ${c.batchesEmitted}.`);
+      throw new DataError(`batch cursor: expected epoch in [0, ${this.epochs}], position in [0, ${limit}] and batchesEmitted ≥ 0, got ${describeValue([c.epoch, c.position, c.batchesEmitted])}.`);
     }
     if (this.rng) {
       try {

@@ -137,7 +137,13 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
         throw new DataError(`stream cursor: rng: ${(e as Error).message}.`);
       }
     }
-    this.pendingState = structuredClone(c as StreamCursor);
+    // Copy the known fields only: an extra field of a hostile cursor (10^5 nested arrays) must not reach structuredClone.
+    const k = c as StreamCursor;
+    this.pendingState = {
+      version: 1, kind: 'stream', seed: k.seed, batchSize: k.batchSize, shuffleBuffer: k.shuffleBuffer, epochs: k.epochs, last: k.last,
+      epoch: k.epoch, consumed: k.consumed, buffer: [...k.buffer], sourceDone: k.sourceDone === true,
+      rng: Array.isArray(k.rng) ? ([...k.rng] as RngState) : null, batchesEmitted: k.batchesEmitted,
+    };
     this.epochIndex = c.epoch!;
     this.emitted = c.batchesEmitted ?? 0;
     this.finished = false;

@@ -58,7 +58,7 @@ afterAll(() => {
 describe('hostile corpus (issue 12): typed errors with a code, < 1 s, < 64 MB extra', () => {
   const cases = hostileCases().filter((c) => !c.posixOnly || process.platform !== 'win32');
   it('has a case for every loader family', () => {
-    for (const family of ['safetensors', 'model file', 'checkpoint', 'npy', 'dataset', 'csv', 'arc']) {
+    for (const family of ['safetensors', 'model file', 'checkpoint', 'npy', 'dataset', 'csv', 'cursor', 'arc']) {
       expect(cases.some((c) => c.name.startsWith(`${family}:`)), family).toBe(true);
     }
   });

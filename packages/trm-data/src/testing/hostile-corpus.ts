@@ -19,6 +19,7 @@ import { parseArcChallenges } from '../arc/arc.js';
 import { TASKS } from '../tasks.js';
 import { gatedIO, mazeCsvFileSource, nodeIO, readOfficialDatasetDir, sudokuCsvFileSource, writeOfficialDatasetDir } from '../node/index.js';
 import { ArrayDataset } from '../dataset.js';
+import { streamBatches } from '../stream.js';
 
 type ErrorClass = abstract new (...args: never[]) => TrmError;
 
@@ -68,14 +69,15 @@ function fifo(path: string): string {
   return path;
 }
 
+const smallDataset = () => new ArrayDataset({
+  name: 'train', seqLen: 4, vocabSize: 5, inputs: new Uint8Array(16).fill(1), labels: new Uint8Array(16).fill(2),
+  puzzleIndices: Int32Array.from([0, 1, 2, 3, 4]), groupIndices: Int32Array.from([0, 4]), puzzleIdentifiers: new Int32Array(4), numPuzzleIdentifiers: 1,
+});
+
 /** A valid 1-split official dataset folder (4 examples of length 4), written with the package's own writer. */
 async function datasetDir(dir: string): Promise<string> {
   const root = join(dir, 'ds');
-  const ds = new ArrayDataset({
-    name: 'train', seqLen: 4, vocabSize: 5, inputs: new Uint8Array(16).fill(1), labels: new Uint8Array(16).fill(2),
-    puzzleIndices: Int32Array.from([0, 1, 2, 3, 4]), groupIndices: Int32Array.from([0, 4]), puzzleIdentifiers: new Int32Array(4), numPuzzleIdentifiers: 1,
-  });
-  await writeOfficialDatasetDir(root, { train: ds }, { identifiers: ['<blank>'] });
+  await writeOfficialDatasetDir(root, { train: smallDataset() }, { identifiers: ['<blank>'] });
   return root;
 }
 
@@ -126,7 +128,7 @@ export function hostileCases(): HostileCase[] {
       make: () => { const b = rawSafetensors(JSON.stringify({ __metadata__: { trm_config: JSON.stringify({ ...TRM_DEFAULTS, numPuzzleIdentifiers: 1e8 }) } })); return async () => networkFromSafetensors(b); },
     },
     { name: 'model file: trm_config nested 10^5 deep', expect: { error: CheckpointError, code: 'json-depth' }, make: () => { const b = modelFile(TINY, 0.01, nested(1e5)); return async () => networkFromSafetensors(b); } },
-    { name: 'model file: trm_config with 10^5 unknown keys', expect: { error: ConfigError, code: 'config' }, make: () => { const b = modelFile(TINY, 0.01, JSON.stringify(Object.fromEntries(Array.from({ length: 1e5 }, (_, i) => [`k${i}`, i])))); return async () => networkFromSafetensors(b); } },
+    { name: 'model file: trm_config with 2·10^4 unknown keys', expect: { error: ConfigError, code: 'config' }, make: () => { const b = modelFile(TINY, 0.01, JSON.stringify(Object.fromEntries(Array.from({ length: 2e4 }, (_, i) => [`k${i}`, i])))); return async () => networkFromSafetensors(b); } },
     { name: 'model file: NaN weights', expect: { error: CheckpointError, code: 'non-finite' }, make: () => { const b = modelFile(TINY, Number.NaN); return async () => networkFromSafetensors(b); } },
 
     // --- checkpoint directories (readManifest, loadTrainerCheckpoint) ---
@@ -176,6 +178,12 @@ export function hostileCases(): HostileCase[] {
     { name: 'csv: maze answer off the S→G path', expect: { error: DataError, code: 'maze-path' }, make: (d) => { const p = write(d, 'train.csv', `${sudokuCsv}x,S  # # G ,So # #oGo,0\n`); return async () => { for await (const x of mazeCsvFileSource(p, { side: 3 }).open()) void x; }; } },
     { name: 'csv: sudoku header only 10 MB of one line', expect: { error: DataError, code: 'data' }, make: (d) => { const p = write(d, 'train.csv', 'x'.repeat(10_000_000)); return async () => { for await (const x of sudokuCsvFileSource(p, { n: 4 }).open()) void x; }; } },
     { name: 'csv: missing folder (TASKS.sudoku.build)', expect: { error: DataError, code: 'file-not-found' }, make: (d) => () => TASKS.sudoku.build({ dir: join(d, 'nope'), n: 4 } as never, nodeIO) },
+
+    // --- data cursors (the JSON a trainer checkpoint stores for its batch source) ---
+    { name: 'cursor: batch cursor nested 10^5 deep', expect: { error: DataError, code: 'data' }, make: () => { const it = smallDataset().batches({ batchSize: 2, seed: 1 }); const deep = JSON.parse(nested(1e5)); return async () => it.setState(deep); } },
+    { name: 'cursor: batch cursor with a 10^5-deep epoch', expect: { error: DataError, code: 'data' }, make: () => { const it = smallDataset().batches({ batchSize: 2, seed: 1 }); const c = { ...it.getState(), epoch: JSON.parse(nested(1e5)) }; return async () => it.setState(c); } },
+    { name: 'cursor: batch cursor with a bad RNG state', expect: { error: DataError, code: 'data' }, make: () => { const it = smallDataset().batches({ batchSize: 2, seed: 1 }); const c = { ...it.getState(), rng: [0, 0, 0, 0] }; return async () => it.setState(c as never); } },
+    { name: 'cursor: stream cursor with a 10^5-deep extra field', expect: 'accept', make: () => { const st = streamBatches({ name: 'empty', seqLen: 4, vocabSize: 5, numPuzzleIdentifiers: 1, async *open() {} }, { batchSize: 2, seed: 1 }); const c = { ...st.getState(), extra: JSON.parse(nested(1e5)) }; return async () => st.setState(c); } },
 
     // --- ARC JSON ---
     { name: 'arc: challenges nested 10^5 deep', expect: { error: DataError, code: 'json-depth' }, make: () => async () => parseArcChallenges(`{"t": ${nested(1e5)}}`) },
