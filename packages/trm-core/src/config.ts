@@ -134,11 +134,11 @@ export function resolveTrmConfig(partial: Partial<TrmConfig> = {}): TrmConfig {
   choice('posEncodings', ['rope', 'learned', 'none']);
   choice('lossType', ['stablemax', 'softmax']);
   if (typeof c.qContinue !== 'boolean') throw new ConfigError(`TRM config 'qContinue': expected a boolean, got ${describeValue(c.qContinue)}.`);
-  if (!(c.haltExplorationProb >= 0 && c.haltExplorationProb <= 1)) {
-    throw new ConfigError(`TRM config 'haltExplorationProb': expected a probability in [0, 1], got ${c.haltExplorationProb}.`);
+  if (!(typeof c.haltExplorationProb === 'number' && c.haltExplorationProb >= 0 && c.haltExplorationProb <= 1)) {
+    throw new ConfigError(`TRM config 'haltExplorationProb': expected a probability in [0, 1], got ${describeValue(c.haltExplorationProb)}.`);
   }
-  if (!(c.rmsNormEps > 0)) throw new ConfigError(`TRM config 'rmsNormEps': expected > 0, got ${c.rmsNormEps}.`);
-  if (!(c.ropeTheta > 0)) throw new ConfigError(`TRM config 'ropeTheta': expected > 0, got ${c.ropeTheta}.`);
+  if (!(typeof c.rmsNormEps === 'number' && c.rmsNormEps > 0)) throw new ConfigError(`TRM config 'rmsNormEps': expected > 0, got ${describeValue(c.rmsNormEps)}.`);
+  if (!(typeof c.ropeTheta === 'number' && c.ropeTheta > 0)) throw new ConfigError(`TRM config 'ropeTheta': expected > 0, got ${describeValue(c.ropeTheta)}.`);
   if (c.mixer === 'attention' && c.hiddenSize % c.numHeads !== 0) {
     throw new ConfigError(`TRM config: hiddenSize (${c.hiddenSize}) must be divisible by numHeads (${c.numHeads}) for attention.`);
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, TrmError } from './errors.js';
 import { describeValue, jsonNestingDepth, parseJsonText } from './describe.js';
 import { resolveTrmConfig } from './config.js';
+import { resolveTrainConfig } from './train/config.js';
 
 /** [[[…[]…]]] built without recursion, `depth` arrays deep. */
 function deepArray(depth: number): unknown {
@@ -91,6 +92,12 @@ describe('error codes', () => {
       expect((e as Error).message.length).toBeLessThan(1000);
     }
     expect(() => resolveTrmConfig({ hiddenSize: deepArray(1e5) as number })).toThrow("TRM config 'hiddenSize': expected an integer in [1, 65536], got [[[[…]]]].");
+    for (const k of ['lr', 'emaRate', 'lrMinRatio', 'gradClipNorm', 'seed', 'beta1'] as const) {
+      expect(() => resolveTrainConfig({ [k]: deepArray(1e5) })).toThrow(`train config '${k}': expected`);
+    }
+    for (const k of ['rmsNormEps', 'ropeTheta', 'haltExplorationProb'] as const) {
+      expect(() => resolveTrmConfig({ [k]: deepArray(1e5) as number })).toThrow(ConfigError);
+    }
     expect(() => resolveTrmConfig({ numPuzzleIdentifiers: 1e8 })).toThrow("TRM config 'numPuzzleIdentifiers': expected an integer in [1, 16777216], got 100000000.");
   });
 });

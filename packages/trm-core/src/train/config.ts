@@ -116,14 +116,17 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
   if (c.microBatch !== undefined) posInt('microBatch', c.microBatch);
   if (c.rematerialize !== undefined && typeof c.rematerialize !== 'boolean') throw new ConfigError(`train config 'rematerialize': expected true or false, got ${describeValue(c.rematerialize)}.`);
   const nonNeg = (k: string, v: number) => {
-    if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`train config '${k}': expected a finite number ≥ 0, got ${v}.`);
+    if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`train config '${k}': expected a finite number ≥ 0, got ${describeValue(v)}.`);
   };
   for (const k of ['lr', 'weightDecay', 'puzzleEmbLr', 'puzzleEmbWeightDecay', 'lrWarmupSteps'] as const) nonNeg(k, c[k]);
-  if (!Number.isInteger(c.lrWarmupSteps)) throw new ConfigError(`train config 'lrWarmupSteps': expected an integer, got ${c.lrWarmupSteps}.`);
-  if (!(c.lrMinRatio >= 0 && c.lrMinRatio <= 1)) throw new ConfigError(`train config 'lrMinRatio': expected a number in [0, 1], got ${c.lrMinRatio}.`);
-  if (!(c.emaRate >= 0 && c.emaRate < 1)) throw new ConfigError(`train config 'emaRate': expected a number in [0, 1), got ${c.emaRate}.`);
-  if (c.gradClipNorm !== null && !(c.gradClipNorm > 0)) throw new ConfigError(`train config 'gradClipNorm': expected null or a number > 0, got ${c.gradClipNorm}.`);
-  if (c.initScale !== null && !(c.initScale >= 0)) throw new ConfigError(`train config 'initScale': expected null or a number ≥ 0, got ${c.initScale}.`);
+  if (!Number.isInteger(c.lrWarmupSteps)) throw new ConfigError(`train config 'lrWarmupSteps': expected an integer, got ${describeValue(c.lrWarmupSteps)}.`);
+  for (const k of ['beta1', 'beta2'] as const) {
+    if (!(typeof c[k] === 'number' && c[k] >= 0 && c[k] < 1)) throw new ConfigError(`train config '${k}': expected a number in [0, 1), got ${describeValue(c[k])}.`);
+  }
+  if (!(typeof c.lrMinRatio === 'number' && c.lrMinRatio >= 0 && c.lrMinRatio <= 1)) throw new ConfigError(`train config 'lrMinRatio': expected a number in [0, 1], got ${describeValue(c.lrMinRatio)}.`);
+  if (!(typeof c.emaRate === 'number' && c.emaRate >= 0 && c.emaRate < 1)) throw new ConfigError(`train config 'emaRate': expected a number in [0, 1), got ${describeValue(c.emaRate)}.`);
+  if (c.gradClipNorm !== null && !(typeof c.gradClipNorm === 'number' && c.gradClipNorm > 0)) throw new ConfigError(`train config 'gradClipNorm': expected null or a number > 0, got ${describeValue(c.gradClipNorm)}.`);
+  if (c.initScale !== null && !(typeof c.initScale === 'number' && c.initScale >= 0)) throw new ConfigError(`train config 'initScale': expected null or a number ≥ 0, got ${describeValue(c.initScale)}.`);
   const choice = (k: keyof TrainConfig, valid: string[]) => {
     if (!valid.includes(c[k] as string)) throw new ConfigError(`train config '${k}': expected one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${describeValue(c[k])}.`);
   };
@@ -151,7 +154,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
   if (c.curriculum !== 'none' && (r.latentSteps || r.recursions)) {
     throw new ConfigError(`train config: curriculum '${c.curriculum}' sets n and T itself; randomize.latentSteps/recursions must be 0.`);
   }
-  if (!Number.isInteger(c.seed)) throw new ConfigError(`train config 'seed': expected an integer, got ${c.seed}.`);
+  if (!Number.isInteger(c.seed)) throw new ConfigError(`train config 'seed': expected an integer, got ${describeValue(c.seed)}.`);
   return c;
 }
 

@@ -192,7 +192,7 @@ abstract class AdamFamily {
   importState(state: AdamState): void {
     const what = `${this.label}.importState`;
     check(!this.disposed, () => `${what}: the optimizer was disposed.`, TrainingError);
-    check(state !== null && typeof state === 'object' && state.kind === this.kind, () => `${what}: expected kind '${this.kind}', got '${(state as { kind?: unknown } | null)?.kind}'. Load the state into the optimizer that saved it.`, CheckpointError);
+    check(state !== null && typeof state === 'object' && state.kind === this.kind, () => `${what}: expected kind '${this.kind}', got ${describeValue((state as { kind?: unknown } | null)?.kind)}. Load the state into the optimizer that saved it.`, CheckpointError);
     const names = Object.keys(this.params);
     const got = Object.keys(state.params ?? {});
     check(got.length === names.length && names.every((n) => n in state.params), () => `${what}: expected parameters ${JSON.stringify(names)}, got ${describeValue(got)}.`, CheckpointError);
@@ -200,7 +200,7 @@ abstract class AdamFamily {
     for (const n of names) {
       const s = state.params[n]!;
       const p = this.params[n]!;
-      check(Number.isInteger(s.step) && s.step >= 0, () => `${what}: '${n}'.step expected an integer >= 0, got ${s.step}.`, CheckpointError);
+      check(Number.isInteger(s.step) && s.step >= 0, () => `${what}: '${n}'.step expected an integer >= 0, got ${describeValue(s.step)}.`, CheckpointError);
       check(Array.isArray(s.shape) && sameShape(s.shape, p.shape), () => `${what}: '${n}' expected shape [${p.shape}], got [${s.shape}].`, CheckpointError);
       for (const key of ['m', 'v'] as const) {
         const a = s[key];
