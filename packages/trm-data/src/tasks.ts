@@ -22,7 +22,7 @@ export type { DataIO, TaskSplits, TaskDefinition } from './io.js';
 export type TaskName = keyof typeof TASKS;
 
 export function getTask(name: string): (typeof TASKS)[TaskName] {
-  const t = (TASKS as Record<string, (typeof TASKS)[TaskName]>)[name];
+  const t = Object.hasOwn(TASKS, name) ? (TASKS as Record<string, (typeof TASKS)[TaskName]>)[name] : undefined; // not 'constructor'
   if (!t) throw new ConfigError(`task: expected one of ${Object.keys(TASKS).join(', ')}, got ${describeValue(name)}.`);
   return t;
 }

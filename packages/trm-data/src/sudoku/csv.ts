@@ -50,12 +50,12 @@ function rowToExample(row: PuzzleCsvRow, n: SudokuSize, file: string | undefined
     if (!(d >= 0 && d <= n)) throw new DataError(`question: character ${JSON.stringify(q[i])} at position ${i}: expected '.' or a digit 1-${n}.`, where);
     const e = a.charCodeAt(i) - 48;
     if (!(e >= 1 && e <= n) || (d !== 0 && d !== e)) {
-      throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${describeValue(a)}.`, where);
+      throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${describeValue(a, { maxLength: 100 })}.`, where);
     }
     inputs[i] = d + 1;
     labels[i] = e + 1;
   }
-  if (!solvesTokens(labels, n)) throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${describeValue(a)}.`, where);
+  if (!solvesTokens(labels, n)) throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${describeValue(a, { maxLength: 100 })}.`, where);
   return { inputs, labels, puzzleId: 0 };
 }
 
