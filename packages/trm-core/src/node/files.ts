@@ -1,6 +1,9 @@
 /**
- * Reading and atomically writing checkpoint files (Node only). A checkpoint is written next to its final path
- * and renamed over it, so a crash or a full disk leaves either the old file or the new one, never half of one.
+ * The file gate every Node loader reads through (trm-core's checkpoints, trm-data's datasets, CSV, npy and ARC
+ * files; docs/security.md): lstat before open, regular files only, a size limit per kind, no escape from a
+ * root directory, typed errors that name the file and never contain its bytes. And atomic writes: a
+ * checkpoint is written next to its final path and renamed over it, so a crash or a full disk leaves either
+ * the old file or the new one, never half of one.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as bufferConstants } from 'node:buffer';

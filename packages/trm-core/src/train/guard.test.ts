@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '../gradients.js';
 import { CheckpointError, ConfigError, TrainingError, TrmError } from '../errors.js';
 import { Trainer, type TrainerSnapshot } from './trainer.js';
+import { assertUpdateFinite } from './guard.js';
 import { loadTrainerCheckpoint, readManifest, saveTrainerCheckpoint } from '../node/checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { CopySource, TINY_MODEL } from './testing/copy-source.js';
@@ -69,6 +70,18 @@ describe('divergence guard (issue 12)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('assertUpdateFinite counts NaN and Inf exactly, and lets finite values whose sum overflows pass', async () => {
+    const before = tf.memory().numTensors;
+    const big = tf.tensor1d([3e38, 3e38]); // finite, but the fast path's total overflows to Inf
+    const bad = tf.tensor1d([1, Number.NaN, -Infinity, 2]);
+    await assertUpdateFinite(7, [['big', big]]);
+    const err = await rejection(assertUpdateFinite(7, [['big', big], ['bad', bad]]));
+    expect(err.code).toBe('diverged');
+    expect(err.message).toMatch(/^training diverged at step 7: expected finite parameters after the update, got 2 non-finite values in bad\. /);
+    tf.dispose([big, bad]);
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -93,6 +93,12 @@ export function assertSnapshotFinite(snap: TrainerSnapshot): void {
 export async function assertUpdateFinite(step: number, tensors: Iterable<readonly [string, tf.Tensor]>): Promise<void> {
   const list = [...tensors];
   if (list.length === 0) return;
+  // Fast path, one pass per tensor: a NaN or ±Inf anywhere makes the total non-finite. Only then count exactly
+  // (a finite total can also overflow to Inf; the exact count then finds nothing and the step goes on).
+  const total = tf.tidy(() => tf.sum(tf.stack(list.map(([, t]) => tf.sum(t)))));
+  const fine = Number.isFinite(((await total.data()) as Float32Array)[0]);
+  total.dispose();
+  if (fine) return;
   const counts = tf.tidy(() => tf.stack(list.map(([, t]) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(t)), 'int32')))));
   const data = (await counts.data()) as Int32Array;
   counts.dispose();
