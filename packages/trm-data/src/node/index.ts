@@ -46,7 +46,7 @@ export async function readOfficialDatasetDir(dir: string, options: { splits?: re
   try {
     return await readOfficialDataset((p) => io.readFile(join(dir, p)), options);
   } catch (e) {
-    if (e instanceof DataError && e.file !== undefined && !e.file.startsWith(dir)) {
+    if (e instanceof DataError && e.file !== undefined && !e.file.startsWith(join(dir))) { // gate errors already name the joined path
       throw new DataError(e.message.slice(e.message.indexOf(': ') + 2), { file: join(dir, e.file), line: e.line, taskId: e.taskId, code: e.code });
     }
     throw e;
