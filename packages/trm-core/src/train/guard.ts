@@ -95,13 +95,17 @@ export async function assertUpdateFinite(step: number, tensors: Iterable<readonl
   if (list.length === 0) return;
   // Fast path, one pass per tensor: a NaN or ±Inf anywhere makes the total non-finite. Only then count exactly
   // (a finite total can also overflow to Inf; the exact count then finds nothing and the step goes on).
-  const total = tf.tidy(() => tf.sum(tf.stack(list.map(([, t]) => tf.sum(t)))));
+  // Only sum and binary add: the most basic kernels of every backend (no stack/concat over many inputs).
+  const total = tf.tidy(() => list.reduce<tf.Tensor>((acc, [, t]) => tf.add(acc, tf.sum(t)), tf.scalar(0)));
   const fine = Number.isFinite(((await total.data()) as Float32Array)[0]);
   total.dispose();
   if (fine) return;
-  const counts = tf.tidy(() => tf.stack(list.map(([, t]) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(t)), 'int32')))));
-  const data = (await counts.data()) as Int32Array;
-  counts.dispose();
+  const data: number[] = [];
+  for (const [, t] of list) {
+    const c = tf.tidy(() => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(t)), 'int32')));
+    data.push(((await c.data()) as Int32Array)[0]!);
+    c.dispose();
+  }
   let count = 0;
   const names: string[] = [];
   data.forEach((c, i) => {
