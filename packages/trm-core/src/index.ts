@@ -20,6 +20,7 @@ export * from './checkpoint/safetensors.js';
 export * from './checkpoint/state-dict.js';
 export * from './train/config.js';
 export * from './train/trainer.js';
+export { RESUME_OVERRIDE_KEYS, applyResumeOverrides, assertSnapshotFinite, assertUpdateFinite, validateSnapshot, type ResumeOverrides } from './train/guard.js';
 export * from './train/checkpoint.js';
 export * from './train/evaluate.js';
 export * from './model/metrics.js';
