@@ -4,6 +4,7 @@
  * official config dict (the `arch` section of the official YAML / the parity fixtures' config.json).
  */
 import { ConfigError } from './errors.js';
+import { describeValue } from './describe.js';
 
 export type Mixer = 'mlp' | 'attention';
 export type PosEncodings = 'rope' | 'learned' | 'none';
@@ -88,6 +89,16 @@ export const ARC_AGI_ATT: Readonly<TrmConfig> = Object.freeze({
 
 export const PRESETS = Object.freeze({ SUDOKU_EXTREME_MLP, SUDOKU_EXTREME_ATT, MAZE_HARD_ATT, ARC_AGI_ATT });
 
+/**
+ * Upper bounds that no real TRM comes near (the largest official config: seq 900, hidden 512, ~1M puzzle ids)
+ * but that keep a config from a hostile file from asking for terabytes, or for sizes that overflow an index.
+ */
+export const TRM_CONFIG_MAX: Readonly<Partial<Record<keyof TrmConfig, number>>> = Object.freeze({
+  seqLen: 1 << 20, vocabSize: 1 << 20, numPuzzleIdentifiers: 1 << 24, hiddenSize: 1 << 16, numHeads: 1 << 16,
+  expansion: 64, numLayers: 1024, latentSteps: 1024, recursions: 1024, supervisionSteps: 1024,
+  puzzleEmbDim: 1 << 20, puzzleEmbLen: 1 << 16,
+});
+
 const positiveInts: (keyof TrmConfig)[] = [
   'seqLen', 'vocabSize', 'numPuzzleIdentifiers', 'hiddenSize', 'numHeads', 'expansion', 'numLayers',
   'latentSteps', 'recursions', 'supervisionSteps',
@@ -102,30 +113,32 @@ export function resolveTrmConfig(partial: Partial<TrmConfig> = {}): TrmConfig {
   const unknown = Object.keys(partial).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw new ConfigError(
-      `TRM config: unknown key(s) ${unknown.map((k) => `'${k}'`).join(', ')}. Valid keys: ${[...known].join(', ')}. ` +
+      `TRM config: unknown key(s) ${describeValue(unknown)}. Valid keys: ${[...known].join(', ')}. ` +
         `For an official config dict use fromOfficialConfig().`,
     );
   }
   const c: TrmConfig = { ...TRM_DEFAULTS, ...partial };
   for (const k of positiveInts) {
     const v = c[k];
-    if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`TRM config '${k}': expected a positive integer, got ${JSON.stringify(v)}.`);
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > TRM_CONFIG_MAX[k]!) {
+      throw new ConfigError(`TRM config '${k}': expected an integer in [1, ${TRM_CONFIG_MAX[k]}], got ${describeValue(v)}.`);
+    }
   }
   for (const k of ['puzzleEmbDim', 'puzzleEmbLen'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 0) throw new ConfigError(`TRM config '${k}': expected an integer ≥ 0, got ${JSON.stringify(c[k])}.`);
+    if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] > TRM_CONFIG_MAX[k]!) throw new ConfigError(`TRM config '${k}': expected an integer in [0, ${TRM_CONFIG_MAX[k]}], got ${describeValue(c[k])}.`);
   }
   const choice = <K extends keyof TrmConfig>(k: K, valid: readonly string[]) => {
-    if (!valid.includes(c[k] as string)) throw new ConfigError(`TRM config '${k}': expected one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(c[k])}.`);
+    if (!valid.includes(c[k] as string)) throw new ConfigError(`TRM config '${k}': expected one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${describeValue(c[k])}.`);
   };
   choice('mixer', ['mlp', 'attention']);
   choice('posEncodings', ['rope', 'learned', 'none']);
   choice('lossType', ['stablemax', 'softmax']);
-  if (typeof c.qContinue !== 'boolean') throw new ConfigError(`TRM config 'qContinue': expected a boolean, got ${JSON.stringify(c.qContinue)}.`);
-  if (!(c.haltExplorationProb >= 0 && c.haltExplorationProb <= 1)) {
-    throw new ConfigError(`TRM config 'haltExplorationProb': expected a probability in [0, 1], got ${c.haltExplorationProb}.`);
+  if (typeof c.qContinue !== 'boolean') throw new ConfigError(`TRM config 'qContinue': expected a boolean, got ${describeValue(c.qContinue)}.`);
+  if (!(typeof c.haltExplorationProb === 'number' && c.haltExplorationProb >= 0 && c.haltExplorationProb <= 1)) {
+    throw new ConfigError(`TRM config 'haltExplorationProb': expected a probability in [0, 1], got ${describeValue(c.haltExplorationProb)}.`);
   }
-  if (!(c.rmsNormEps > 0)) throw new ConfigError(`TRM config 'rmsNormEps': expected > 0, got ${c.rmsNormEps}.`);
-  if (!(c.ropeTheta > 0)) throw new ConfigError(`TRM config 'ropeTheta': expected > 0, got ${c.ropeTheta}.`);
+  if (!(typeof c.rmsNormEps === 'number' && c.rmsNormEps > 0)) throw new ConfigError(`TRM config 'rmsNormEps': expected > 0, got ${describeValue(c.rmsNormEps)}.`);
+  if (!(typeof c.ropeTheta === 'number' && c.ropeTheta > 0)) throw new ConfigError(`TRM config 'ropeTheta': expected > 0, got ${describeValue(c.ropeTheta)}.`);
   if (c.mixer === 'attention' && c.hiddenSize % c.numHeads !== 0) {
     throw new ConfigError(`TRM config: hiddenSize (${c.hiddenSize}) must be divisible by numHeads (${c.numHeads}) for attention.`);
   }

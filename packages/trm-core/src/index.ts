@@ -6,7 +6,8 @@
 import './gradients.js';
 
 // Errors
-export { TrmError, ConfigError, CheckpointError, ShapeError, BackendError, TrainingError, check } from './errors.js';
+export { TrmError, ConfigError, CheckpointError, ShapeError, BackendError, TrainingError, check, type TrmErrorOptions } from './errors.js';
+export { describeValue, parseJsonText, jsonNestingDepth, MAX_JSON_DEPTH, type DescribeOptions } from './describe.js';
 export {
   SafetensorsError, StateDictError, CheckpointFileError,
   type SafetensorsErrorCode, type StateDictErrorCode, type CheckpointFileErrorCode, type ShapeMismatch,
@@ -19,7 +20,7 @@ export { IGNORE_LABEL, toBatchSource, type TokenArray, type TaskBatch, type Batc
 
 // The model
 export {
-  TRM_DEFAULTS, PRESETS, SUDOKU_EXTREME_MLP, SUDOKU_EXTREME_ATT, MAZE_HARD_ATT, ARC_AGI_ATT,
+  TRM_DEFAULTS, TRM_CONFIG_MAX, PRESETS, SUDOKU_EXTREME_MLP, SUDOKU_EXTREME_ATT, MAZE_HARD_ATT, ARC_AGI_ATT,
   resolveTrmConfig, fromOfficialConfig, toOfficialConfig, prefixLength, internalLength, swigluWidth,
   type TrmConfig, type Mixer, type PosEncodings, type LossType,
 } from './config.js';
@@ -46,6 +47,7 @@ export {
   type NamedVariables, type NamedTensors, type AdamParamState, type AdamState, type AdamOptions, type AdamAtan2Options, type AdamWOptions, type LrSchedule,
 } from './train/optim.js';
 export { Ema, type EmaState } from './train/ema.js';
+export { RESUME_OVERRIDE_KEYS, applyResumeOverrides, assertSnapshotFinite, validateSnapshot, type ResumeOverrides } from './train/guard.js';
 export {
   checkCentredRange, drawCentred, drawSupervisionSteps, drawRecursionDepth,
   type CentredDrawOptions, type RecursionDepth,
@@ -62,7 +64,7 @@ export { evaluate, latentsFromInit, type EvalMetrics, type EvaluateOptions } fro
 // Checkpoints
 export {
   CONFIG_METADATA_KEY, exportStateDict, expectedShapes, assignStateDict, modelToSafetensors, loadSafetensorsInto, networkFromSafetensors,
-  type StateTensor, type ModelSaveOptions, type ModelFileDtype,
+  type StateTensor, type ModelSaveOptions, type ModelFileDtype, type NetworkFromSafetensorsOptions,
 } from './checkpoint/model-io.js';
 export {
   MAX_HEADER_BYTES, parseSafetensors, serializeSafetensors,

@@ -21,3 +21,5 @@ export { DisTargets } from './train/variants/dis.js';
 export { streamRestarts, batchRestarts, aliveNormalisation } from './train/variants/loop.js';
 export { createCarry, fillRows, runningRows, shouldHalt } from './train/carry.js';
 export { rowWeights } from './train/policy.js';
+export { assertUpdateFinite, updatedTensors } from './train/guard.js';
+export { checkpointJsonError } from './describe.js';

@@ -3,6 +3,7 @@
  * data order, augmentation, initialisation, exploration draws and randomised n / T / N_sup.
  * Its whole state is four uint32 words, so it can be saved in a checkpoint and restored exactly.
  */
+import { describeValue } from './describe.js';
 export type RngState = [number, number, number, number];
 
 function splitmix32(seed: number): () => number {
@@ -104,7 +105,7 @@ export class Rng {
 
   setState(state: RngState): void {
     if (!Array.isArray(state) || state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
-      throw new RangeError(`Rng.setState: expected four uint32 words, got ${JSON.stringify(state)}`);
+      throw new RangeError(`Rng.setState: expected four uint32 words, got ${describeValue(state)}`);
     }
     if (state.every((v) => v === 0)) throw new RangeError('Rng.setState: the all-zero state is invalid for xoshiro128**');
     this.s.set(state);

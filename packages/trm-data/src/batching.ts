@@ -8,7 +8,7 @@
  * The iterator's position is a small JSON object (`getState()`), so a checkpoint can store it and a resumed run
  * sees the identical batch stream.
  */
-import { ConfigError, IGNORE_LABEL, Rng, type RngState, type TaskBatch, type TokenArray } from '@trm-ts/core';
+import { ConfigError, IGNORE_LABEL, Rng, describeValue, type RngState, type TaskBatch, type TokenArray } from '@trm-ts/core';
 import { BLANK_PUZZLE_ID, PAD_ID, type ExampleStore } from './store.js';
 import { DataError } from './errors.js';
 
@@ -144,18 +144,18 @@ export class BatchIterator implements IterableIterator<TaskBatch> {
     const mine = this.getState();
     const c = cursor as Partial<BatchCursor> | null;
     if (!c || typeof c !== 'object' || c.version !== 1) {
-      throw new DataError(`batch cursor: expected an object from BatchIterator.getState() with version 1, got ${JSON.stringify(c)}.`);
+      throw new DataError(`batch cursor: expected an object from BatchIterator.getState() with version 1, got ${describeValue(c)}.`);
     }
     for (const key of ['seed', 'batchSize', 'epochs', 'last', 'numExamples', 'numGroups'] as const) {
       if (c[key] !== mine[key]) {
-        throw new DataError(`batch cursor: ${key}: expected ${JSON.stringify(mine[key])} (this iterator), got ${JSON.stringify(c[key])}. Resume with the options and data the cursor was saved with.`);
+        throw new DataError(`batch cursor: ${key}: expected ${JSON.stringify(mine[key])} (this iterator), got ${describeValue(c[key])}. Resume with the options and data the cursor was saved with.`);
       }
     }
     const limit = this.seed === null ? this.store.numExamples : this.store.numGroups;
     const epochOk = Number.isInteger(c.epoch) && c.epoch! >= 0 && c.epoch! <= this.epochs;
     const posOk = Number.isInteger(c.position) && c.position! >= 0 && c.position! <= limit;
     if (!epochOk || !posOk || !Number.isInteger(c.batchesEmitted) || c.batchesEmitted! < 0) {
-      throw new DataError(`batch cursor: expected epoch in [0, ${this.epochs}], position in [0, ${limit}] and batchesEmitted ≥ 0, got ${c.epoch}, ${c.position}, ${c.batchesEmitted}.`);
+      throw new DataError(`batch cursor: expected epoch in [0, ${this.epochs}], position in [0, ${limit}] and batchesEmitted ≥ 0, got ${describeValue([c.epoch, c.position, c.batchesEmitted])}.`);
     }
     if (this.rng) {
       try {

@@ -3,6 +3,7 @@
  * `source,question,answer,rating`, then one puzzle per line. Fields may be quoted (RFC 4180, one line per record).
  * Both an in-memory parser and a streaming one (bounded memory) are provided.
  */
+import { describeValue } from '@trm-ts/core';
 import { DataError } from './errors.js';
 
 export interface PuzzleCsvRow {
@@ -42,7 +43,7 @@ export function splitCsvLine(text: string, line: number, file?: string): string[
       }
       fields.push(value);
       if (i === text.length) return fields;
-      if (text[i] !== ',') throw new DataError(`CSV: expected ',' after a quoted field at column ${i + 1}, got ${JSON.stringify(text[i])}.`, { file, line });
+      if (text[i] !== ',') throw new DataError(`CSV: expected ',' after a quoted field at column ${i + 1}, got ${describeValue(text[i])}.`, { file, line });
       i++;
     } else {
       const c = text.indexOf(',', i);
@@ -69,7 +70,7 @@ export class PuzzleCsvParser {
       const names = splitCsvLine(line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, line, file).map((h) => h.trim());
       const order = COLUMNS.map((c) => names.indexOf(c));
       if (order.some((k) => k < 0) || names.length !== COLUMNS.length) {
-        throw new DataError(`CSV header: expected the columns ${PUZZLE_CSV_HEADER}, got ${JSON.stringify(text.slice(0, 200))}.`, { file, line });
+        throw new DataError(`CSV header: expected the columns ${PUZZLE_CSV_HEADER}, got ${describeValue(text.slice(0, 200))}.`, { file, line });
       }
       this.order = order;
       return null;
@@ -81,7 +82,7 @@ export class PuzzleCsvParser {
     }
     const [s, q, a, r] = this.order.map((k) => f[k]!) as [string, string, string, string];
     const rating = r.trim() === '' ? NaN : Number(r);
-    if (!Number.isFinite(rating)) throw new DataError(`CSV row: rating: expected a number, got ${JSON.stringify(r.slice(0, 50))}.`, { file, line });
+    if (!Number.isFinite(rating)) throw new DataError(`CSV row: rating: expected a number, got ${describeValue(r.slice(0, 50))}.`, { file, line });
     return { source: s, question: q, answer: a, rating, line };
   }
 
@@ -150,7 +151,7 @@ export async function* streamPuzzleCsv(chunks: AsyncIterable<TextChunk> | Iterab
 }
 
 function quote(field: string, what: string): string {
-  if (/[\r\n]/.test(field)) throw new DataError(`CSV write: ${what}: expected no line breaks, got ${JSON.stringify(field.slice(0, 50))}.`);
+  if (/[\r\n]/.test(field)) throw new DataError(`CSV write: ${what}: expected no line breaks, got ${describeValue(field.slice(0, 50))}.`);
   return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
 }
 

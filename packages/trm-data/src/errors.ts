@@ -5,6 +5,8 @@ export interface DataLocation {
   file?: string;
   line?: number;
   taskId?: string;
+  /** The error's code (default 'data'); the file gate's codes ('file-escape', …) pass through. */
+  code?: string;
 }
 
 /**
@@ -13,12 +15,13 @@ export interface DataLocation {
  */
 export class DataError extends TrmError {
   override name = 'DataError';
+  static override readonly defaultCode: string = 'data';
   readonly file?: string;
   readonly line?: number;
   readonly taskId?: string;
 
   constructor(message: string, where: DataLocation = {}) {
-    super(prefix(where) + message);
+    super(prefix(where) + message, where.code === undefined ? {} : { code: where.code });
     if (where.file !== undefined) this.file = where.file;
     if (where.line !== undefined) this.line = where.line;
     if (where.taskId !== undefined) this.taskId = where.taskId;
@@ -45,6 +48,7 @@ export function withLocation(e: unknown, where: DataLocation): never {
       file: e.file ?? where.file,
       line: e.line ?? where.line,
       taskId: e.taskId ?? where.taskId,
+      code: e.code,
     };
     if (merged.file === e.file && merged.line === e.line && merged.taskId === e.taskId) throw e;
     const bare = e.message.slice(prefix({ file: e.file, line: e.line, taskId: e.taskId }).length);

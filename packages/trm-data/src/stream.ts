@@ -4,7 +4,7 @@
  * and batched. The cursor stores the source position and which source positions sit in the buffer, so a resumed
  * stream re-reads the source once up to that point and continues with the identical batches.
  */
-import { ConfigError, Rng, type RngState } from '@trm-ts/core';
+import { ConfigError, Rng, type RngState, describeValue } from '@trm-ts/core';
 import { resolveLastBatch, type LastBatch } from './batching.js';
 import { BLANK_PUZZLE_ID, IGNORE_LABEL, type DatasetInfo, type Example, type TaskBatch } from './dataset.js';
 import { DataError } from './errors.js';
@@ -117,18 +117,18 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
   setState(cursor: StreamCursor): void {
     const c = cursor as Partial<StreamCursor> | null;
     if (!c || typeof c !== 'object' || c.version !== 1 || c.kind !== 'stream') {
-      throw new DataError(`stream cursor: expected an object from StreamBatches.getState(), got ${JSON.stringify(c)}.`);
+      throw new DataError(`stream cursor: expected an object from StreamBatches.getState(), got ${describeValue(c)}.`);
     }
     const mine = this.getState();
     for (const key of ['seed', 'batchSize', 'shuffleBuffer', 'epochs', 'last'] as const) {
       if (c[key] !== mine[key]) {
-        throw new DataError(`stream cursor: ${key}: expected ${JSON.stringify(mine[key])} (this stream), got ${JSON.stringify(c[key])}. Resume with the options the cursor was saved with.`);
+        throw new DataError(`stream cursor: ${key}: expected ${JSON.stringify(mine[key])} (this stream), got ${describeValue(c[key])}. Resume with the options the cursor was saved with.`);
       }
     }
     const consumed = c.consumed;
     const buf = c.buffer;
     if (!Number.isInteger(c.epoch) || c.epoch! < 0 || !Number.isInteger(consumed) || consumed! < 0 || !Array.isArray(buf) || buf.length > this.bufferSize || buf.some((p) => !Number.isInteger(p) || p < 0 || p >= consumed!) || new Set(buf).size !== buf.length) {
-      throw new DataError(`stream cursor: expected epoch ≥ 0, consumed ≥ 0 and at most ${this.bufferSize} distinct buffer positions below consumed, got ${JSON.stringify({ epoch: c.epoch, consumed, buffer: buf })}.`);
+      throw new DataError(`stream cursor: expected epoch ≥ 0, consumed ≥ 0 and at most ${this.bufferSize} distinct buffer positions below consumed, got ${describeValue({ epoch: c.epoch, consumed, buffer: buf })}.`);
     }
     if (this.rng) {
       try {
@@ -137,7 +137,13 @@ export class StreamBatches implements AsyncIterableIterator<TaskBatch> {
         throw new DataError(`stream cursor: rng: ${(e as Error).message}.`);
       }
     }
-    this.pendingState = structuredClone(c as StreamCursor);
+    // Copy the known fields only: an extra field of a hostile cursor (10^5 nested arrays) must not reach structuredClone.
+    const k = c as StreamCursor;
+    this.pendingState = {
+      version: 1, kind: 'stream', seed: k.seed, batchSize: k.batchSize, shuffleBuffer: k.shuffleBuffer, epochs: k.epochs, last: k.last,
+      epoch: k.epoch, consumed: k.consumed, buffer: [...k.buffer], sourceDone: k.sourceDone === true,
+      rng: Array.isArray(k.rng) ? ([...k.rng] as RngState) : null, batchesEmitted: k.batchesEmitted,
+    };
     this.epochIndex = c.epoch!;
     this.emitted = c.batchesEmitted ?? 0;
     this.finished = false;

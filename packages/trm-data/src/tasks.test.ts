@@ -20,6 +20,7 @@ describe('task registry', () => {
     expect(Object.keys(TASKS)).toEqual(['sudoku', 'maze', 'arc', 'official']);
     expect(getTask('maze').name).toBe('maze');
     expect(() => getTask('chess')).toThrow(/expected one of sudoku, maze, arc, official, got "chess"/);
+    expect(() => getTask('constructor')).toThrow(ConfigError); // an Object.prototype member is not a task
   });
 
   it('builds generated sudoku and maze splits', async () => {

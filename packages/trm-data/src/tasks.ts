@@ -3,7 +3,7 @@
  * {@link TaskDefinition} that builds its splits from generator options or from files (read through a
  * {@link DataIO}, which `@trm-ts/data/node` provides as `nodeIO`).
  */
-import { ConfigError } from '@trm-ts/core';
+import { ConfigError, describeValue } from '@trm-ts/core';
 import type { TaskDefinition } from './io.js';
 import { sudokuTask } from './sudoku/task.js';
 import { mazeTask } from './maze/task.js';
@@ -22,8 +22,8 @@ export type { DataIO, TaskSplits, TaskDefinition } from './io.js';
 export type TaskName = keyof typeof TASKS;
 
 export function getTask(name: string): (typeof TASKS)[TaskName] {
-  const t = (TASKS as Record<string, (typeof TASKS)[TaskName]>)[name];
-  if (!t) throw new ConfigError(`task: expected one of ${Object.keys(TASKS).join(', ')}, got ${JSON.stringify(name)}.`);
+  const t = Object.hasOwn(TASKS, name) ? (TASKS as Record<string, (typeof TASKS)[TaskName]>)[name] : undefined; // not 'constructor'
+  if (!t) throw new ConfigError(`task: expected one of ${Object.keys(TASKS).join(', ')}, got ${describeValue(name)}.`);
   return t;
 }
 

@@ -25,7 +25,7 @@ export class SafetensorsError extends CheckpointError {
     readonly code: SafetensorsErrorCode,
     message: string,
   ) {
-    super(message);
+    super(message, { code });
   }
 }
 
@@ -52,11 +52,18 @@ export class StateDictError extends CheckpointError {
     readonly mismatched: ShapeMismatch[] = [],
     readonly badDtype: { key: string; dtype: string }[] = [],
   ) {
-    super(message);
+    super(message, { code });
   }
 }
 
-export type CheckpointFileErrorCode = 'file-not-found' | 'file-unreadable' | 'file-too-large' | 'file-write';
+export type CheckpointFileErrorCode =
+  | 'file-not-found'
+  | 'file-unreadable' // a directory, or an I/O error
+  | 'file-too-large' // above the limit of its kind, refused before reading
+  | 'file-write'
+  | 'file-escape' // a name that is not a plain file name, or a path that leaves its directory
+  | 'file-special' // a FIFO, device or socket (refused before it is opened)
+  | 'file-symlink'; // a symbolic link whose target is not a regular file inside the directory
 
 /** A checkpoint file cannot be read or written (Node entry `@trm-ts/core/node`). */
 export class CheckpointFileError extends CheckpointError {
@@ -67,6 +74,6 @@ export class CheckpointFileError extends CheckpointError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, { ...options, code });
   }
 }

@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../errors.js';
-import { TrmNetwork } from '../model/network.js';
-import type { TrmConfig } from '../config.js';
+import { TrmNetwork, paramSpecs } from '../model/network.js';
+import { resolveTrmConfig, type TrmConfig } from '../config.js';
+import { checkpointJsonError, parseJsonText } from '../describe.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { DEFAULT_CHECKPOINT_PREFIX, matchStateDict, type MatchStateDictOptions } from './state-dict.js';
 
@@ -133,22 +134,52 @@ export function loadSafetensorsInto(net: TrmNetwork, bytes: Uint8Array, opts: Ma
   assignStateDict(net, matched);
 }
 
-/** Builds a network from a self-describing model file (config from `__metadata__`, or `config` if given). */
-export function networkFromSafetensors(bytes: Uint8Array, config?: Partial<TrmConfig>): TrmNetwork {
+/** Options of networkFromSafetensors. */
+export interface NetworkFromSafetensorsOptions {
+  /** Refuse weights that hold NaN or ±Inf (default true): an all-NaN model otherwise "works" and reports nonsense. */
+  rejectNonFinite?: boolean;
+}
+
+/**
+ * Builds a network from a self-describing model file (config from `__metadata__`, or `config` if given).
+ * Validates before it allocates: the config against its bounds (resolveTrmConfig) and every tensor's shape
+ * against that config, so a few hundred bytes claiming a huge model are refused before any tensor is built
+ * (memory stays within a small multiple of the file's size). Non-finite weights are refused by default
+ * (CheckpointError 'non-finite' with the count and the first names).
+ */
+export function networkFromSafetensors(bytes: Uint8Array, config?: Partial<TrmConfig>, opts: NetworkFromSafetensorsOptions = {}): TrmNetwork {
   const parsed = parseSafetensors(bytes);
   let cfg = config;
   if (!cfg) {
     const raw = parsed.metadata[CONFIG_METADATA_KEY];
     if (!raw) throw new CheckpointError(`model file: no '${CONFIG_METADATA_KEY}' in __metadata__. Pass the model config explicitly (e.g. fromOfficialConfig(...) for an official checkpoint).`);
-    try {
-      cfg = JSON.parse(raw) as Partial<TrmConfig>;
-    } catch {
-      throw new CheckpointError(`model file: __metadata__.${CONFIG_METADATA_KEY} is not valid JSON.`);
+    cfg = parseJsonText(raw, `model file: __metadata__.${CONFIG_METADATA_KEY}`, checkpointJsonError) as Partial<TrmConfig>;
+  }
+  const resolved = resolveTrmConfig(cfg);
+  const shapes = new Map(paramSpecs(resolved).map((s) => [s.key, [...s.officialShape]]));
+  const values = matchStateDict(shapes, parsed.tensors);
+  if (opts.rejectNonFinite ?? true) {
+    let count = 0;
+    const names: string[] = [];
+    for (const [k, a] of values) {
+      let here = 0;
+      for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) here++;
+      if (here) {
+        count += here;
+        names.push(k);
+      }
+    }
+    if (count) {
+      throw new CheckpointError(
+        `model file: expected finite weights, got ${count} NaN / Inf values in ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, … (${names.length} tensors)` : ''}. ` +
+          'The run that wrote it diverged; load an earlier checkpoint (or pass rejectNonFinite: false to inspect it)',
+        { code: 'non-finite' },
+      );
     }
   }
-  const net = new TrmNetwork(cfg);
+  const net = new TrmNetwork(resolved);
   try {
-    assignStateDict(net, matchStateDict(expectedShapes(net), parsed.tensors));
+    assignStateDict(net, values);
   } catch (err) {
     net.dispose();
     throw err;

@@ -20,6 +20,7 @@ import {
   isSafetensorsDtype,
 } from './dtypes.js';
 import { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
+import { describeValue, jsonNestingDepth } from '../describe.js';
 
 /** The header-length limit of the reference implementation (safetensors' MAX_HEADER_SIZE, §6.5). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -38,6 +39,9 @@ export interface ParsedSafetensors {
   metadata: Record<string, string>;
 }
 
+/** Deepest nesting accepted in a header (a valid header needs 3). */
+const MAX_HEADER_DEPTH = 16;
+
 export interface ParseSafetensorsOptions {
   /** Reject headers longer than this many bytes (default 100,000,000). */
   maxHeaderBytes?: number;
@@ -52,11 +56,8 @@ function fail(code: SafetensorsErrorCode, message: string): never {
   throw new SafetensorsError(code, message);
 }
 
-/** A short, printable rendering of an arbitrary JSON value for error messages. */
-function show(v: unknown): string {
-  const s = v === undefined ? 'nothing' : JSON.stringify(v);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
+/** A short, printable rendering of an arbitrary JSON value for error messages (bounded in length and depth). */
+const show = (v: unknown): string => (v === undefined ? 'nothing' : describeValue(v));
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -221,11 +222,15 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseSafetensorsOption
   } catch {
     fail('header-json', `safetensors header: expected UTF-8 text, got invalid byte sequences in its ${n} bytes. The file is corrupt or not a safetensors file`);
   }
+  // A header is 3 levels deep; refusing deeper nesting first keeps hostile `[[[[…` away from the parser.
+  if (jsonNestingDepth(text, MAX_HEADER_DEPTH) > MAX_HEADER_DEPTH) {
+    fail('header-json', `safetensors header: expected JSON nested at most ${MAX_HEADER_DEPTH} deep, got deeper. The file is corrupt or not a safetensors file`);
+  }
   let header: unknown;
   try {
     header = JSON.parse(text);
-  } catch (e) {
-    fail('header-json', `safetensors header: expected JSON, got ${show(text.slice(0, 40))}… (${(e as Error).message}). The file is corrupt or not a safetensors file`);
+  } catch {
+    fail('header-json', `safetensors header: expected JSON, got ${n} bytes that do not parse. The file is corrupt or not a safetensors file`);
   }
   if (!isPlainObject(header)) {
     fail('header-json', `safetensors header: expected a JSON object, got ${show(header)}. The file is corrupt or not a safetensors file`);

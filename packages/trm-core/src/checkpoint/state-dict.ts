@@ -52,6 +52,11 @@ function meanRowBroadcast(table: Float32Array, fileRows: number, cols: number, r
   return out;
 }
 
+/** At most this many keys per kind of problem are named in a message (the error's arrays hold them all). */
+const MAX_LISTED = 20;
+const firstKeys = (keys: string[]): string =>
+  keys.slice(0, MAX_LISTED).map((k) => (k.length > 120 ? `${k.slice(0, 117)}...` : k)).join(', ') + (keys.length > MAX_LISTED ? ', …' : '');
+
 /**
  * The model's weights from a checkpoint: `expected` maps each bare key to its shape, `tensors` is a parsed
  * file (parseSafetensors(...).tensors). Keys may be bare or carry one of CHECKPOINT_KEY_PREFIXES, the same
@@ -111,10 +116,10 @@ export function matchStateDict(
 
   if (missing.length + unexpected.length + mismatched.length + badDtype.length > 0) {
     const lines = [
-      ...(missing.length ? [`  missing (${missing.length}): ${missing.join(', ')}`] : []),
-      ...(unexpected.length ? [`  unexpected (${unexpected.length}): ${unexpected.join(', ')}`] : []),
-      ...mismatched.map((m) => `  shape of ${m.key}: expected ${show(m.expected)}, got ${show(m.got)}`),
-      ...badDtype.map((b) => `  dtype of ${b.key}: expected a float dtype (F32, BF16, F16, F64), got ${b.dtype}`),
+      ...(missing.length ? [`  missing (${missing.length}): ${firstKeys(missing)}`] : []),
+      ...(unexpected.length ? [`  unexpected (${unexpected.length}): ${firstKeys(unexpected)}`] : []),
+      ...mismatched.slice(0, MAX_LISTED).map((m) => `  shape of ${m.key}: expected ${show(m.expected)}, got ${show(m.got)}`),
+      ...badDtype.slice(0, MAX_LISTED).map((b) => `  dtype of ${b.key}: expected a float dtype (F32, BF16, F16, F64), got ${b.dtype}`),
     ];
     const hint =
       mismatched.some((m) => m.key === PUZZLE_TABLE_KEY) && opts.puzzleTable !== 'resetToMeanRow'

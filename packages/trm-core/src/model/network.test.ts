@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '../gradients.js';
 import { ARC_AGI_ATT, MAZE_HARD_ATT, SUDOKU_EXTREME_ATT, SUDOKU_EXTREME_MLP, fromOfficialConfig, resolveTrmConfig, swigluWidth, toOfficialConfig } from '../config.js';
 import { ConfigError, CheckpointError, ShapeError } from '../errors.js';
+import { StateDictError } from '../checkpoint/errors.js';
 import { TrmNetwork, paramSpecs } from './network.js';
 import { evalStep, gradStep, disposeGradStep, batchTensors } from './supervision.js';
 import { exportStateDict, assignStateDict, modelToSafetensors, loadSafetensorsInto, networkFromSafetensors } from '../checkpoint/model-io.js';
@@ -138,6 +139,40 @@ describe('model files', () => {
     }
     a.dispose();
     b.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('networkFromSafetensors refuses NaN / Inf weights by default, with the count and first names, and builds nothing (issue 12)', async () => {
+    const a = new TrmNetwork(cfg, { seed: 1 });
+    const state = await exportStateDict(a);
+    a.dispose();
+    state.get('lm_head.weight')!.data.fill(Number.NaN, 0, 3);
+    state.get('q_head.bias')!.data[1] = Infinity;
+    const bytes = serializeSafetensors(new Map([...state].map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }])), { trm_config: JSON.stringify(cfg) });
+    const before = tf.memory().numTensors;
+    let err: unknown;
+    try {
+      networkFromSafetensors(bytes);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as CheckpointError).code).toBe('non-finite');
+    expect((err as Error).message).toContain('expected finite weights, got 4 NaN / Inf values in lm_head.weight, q_head.bias.');
+    expect(tf.memory().numTensors).toBe(before);
+    const loaded = networkFromSafetensors(bytes, undefined, { rejectNonFinite: false });
+    expect(Array.from(await loaded.v('lm_head.weight').data()).filter(Number.isNaN)).toHaveLength(3); // loaded as asked
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('networkFromSafetensors checks a claimed config against the tensors before building (a 300-byte file claiming hidden 4096)', () => {
+    const tiny = serializeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } }, { trm_config: JSON.stringify({ ...cfg, hiddenSize: 4096 }) });
+    expect(tiny.length).toBeLessThan(400);
+    const before = tf.memory().numTensors;
+    const t0 = performance.now();
+    expect(() => networkFromSafetensors(tiny)).toThrow(StateDictError);
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -1,11 +1,12 @@
 import * as fsp from 'node:fs/promises';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
 import { CheckpointFileError, SafetensorsError } from '../checkpoint/errors.js';
-import { type AtomicWriteFs, readFileLimited, writeFileAtomic, writeFileAtomicWith } from './files.js';
+import { type AtomicWriteFs, plainFileName, readFileGated, readFileLimited, writeFileAtomic, writeFileAtomicWith } from './files.js';
 import { readSafetensorsFile, writeSafetensorsFile } from './index.js';
 
 let dir = '';
@@ -53,6 +54,60 @@ describe('readFileLimited', () => {
     const err = await rejection(readFileLimited(join(dir, 'big.bin'), 99));
     expect(err.code).toBe('file-too-large');
     expect(err.message).toContain('expected at most 99 bytes, got 100');
+  });
+});
+
+describe('the file gate (readFileGated)', () => {
+  it('accepts plain file names only', () => {
+    expect(plainFileName('step_3.trainer.safetensors', 'm')).toBe('step_3.trainer.safetensors');
+    for (const bad of ['../x', '/etc/passwd', 'a/b', 'a\\b', '..', '.', '', 'a\0b', 'x'.repeat(256), null, 3]) {
+      let err: unknown;
+      try {
+        plainFileName(bad, 'latest.json (trainer)');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(bad)).toBeInstanceOf(CheckpointFileError);
+      expect((err as CheckpointFileError).code).toBe('file-escape');
+    }
+  });
+
+  it('refuses a path that leaves its root, even one that comes back', async () => {
+    mkdirSync(join(dir, 'root'));
+    writeFileSync(join(dir, 'secret'), 'root:x:0:0');
+    const err = await rejection(readFileGated(join(dir, 'root', '..', 'secret'), { root: join(dir, 'root') }));
+    expect(err.code).toBe('file-escape');
+    expect(err.message).not.toContain('root:x');
+  });
+
+  it('follows a link to a regular file inside the root, refuses one that leads outside', async () => {
+    mkdirSync(join(dir, 'root'));
+    writeFileSync(join(dir, 'root', 'real.json'), '{}');
+    writeFileSync(join(dir, 'outside.json'), '{}');
+    symlinkSync('real.json', join(dir, 'root', 'in.json'));
+    symlinkSync(join(dir, 'outside.json'), join(dir, 'root', 'out.json'));
+    expect(new TextDecoder().decode(await readFileGated(join(dir, 'root', 'in.json'), { root: join(dir, 'root') }))).toBe('{}');
+    expect((await rejection(readFileGated(join(dir, 'root', 'out.json'), { root: join(dir, 'root') }))).code).toBe('file-symlink');
+    // Without a root, a link is followed wherever it leads, as long as it ends at a regular file.
+    expect(new TextDecoder().decode(await readFileGated(join(dir, 'root', 'out.json')))).toBe('{}');
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a FIFO without opening it, and a link to a device', async () => {
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const fifo = await rejection(readFileGated(join(dir, 'pipe')));
+    expect(fifo.code).toBe('file-special');
+    expect(fifo.message).toBe(`checkpoint file ${join(dir, 'pipe')}: expected a regular file, got a FIFO (named pipe). Pass the path of a regular file`);
+    symlinkSync('/dev/zero', join(dir, 'zero'));
+    const zero = await rejection(readFileGated(join(dir, 'zero')));
+    expect(zero.code).toBe('file-symlink');
+    expect(zero.message).toContain('got a link to a device');
+  });
+
+  it('applies the limit of the kind before reading', async () => {
+    writeFileSync(join(dir, 'latest.json'), 'x'.repeat(64 * 1024 + 1));
+    const err = await rejection(readFileGated(join(dir, 'latest.json'), { kind: 'manifest' }));
+    expect(err.code).toBe('file-too-large');
+    expect(err.message).toContain(`expected at most ${64 * 1024} bytes, got ${64 * 1024 + 1}`);
   });
 });
 

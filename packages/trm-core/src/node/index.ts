@@ -15,6 +15,7 @@ import {
 import { readFileLimited, writeFileAtomic } from './files.js';
 
 export { readFileLimited, writeFileAtomic } from './files.js';
+export { FILE_SIZE_LIMITS, plainFileName, readFileGated, streamFileGated, type FileErrorFactory, type FileGateOptions, type FileKind } from './files.js';
 
 /**
  * Reads and parses a safetensors file; errors name the path. Tensor data are views into one buffer that holds

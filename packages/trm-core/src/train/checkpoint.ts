@@ -13,6 +13,8 @@ import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } f
 import { toFloat32 } from '../checkpoint/dtypes.js';
 import { modelToSafetensors, type ModelFileDtype } from '../checkpoint/model-io.js';
 import type { Trainer, TrainerSnapshot } from './trainer.js';
+import { checkpointJsonError, describeValue, parseJsonText } from '../describe.js';
+import { assertSnapshotFinite } from './guard.js';
 
 const ARRAY_KEYS = ['inputs', 'labels', 'puzzleIds', 'steps', 'caps', 'gradCaps', 'minSteps', 'halted'] as const;
 
@@ -43,17 +45,17 @@ export function snapshotFromSafetensors(bytes: Uint8Array): TrainerSnapshot {
   const file = parseSafetensors(bytes, { copy: true });
   const meta = file.metadata;
   if (!meta.trainer || !meta.optimizer) throw new CheckpointError('trainer checkpoint: __metadata__ lacks "trainer" / "optimizer"; this is not a trainer state file (a model file? load it with networkFromSafetensors).');
-  let state: TrainerSnapshot['state'];
-  let opt: { kind: 'adamAtan2' | 'adamW'; steps: Record<string, number> };
-  try {
-    state = JSON.parse(meta.trainer);
-    opt = JSON.parse(meta.optimizer);
-  } catch {
-    throw new CheckpointError('trainer checkpoint: __metadata__ JSON is corrupt.');
+  const state = parseJsonText(meta.trainer, 'trainer checkpoint: __metadata__.trainer', checkpointJsonError) as TrainerSnapshot['state'];
+  const opt = parseJsonText(meta.optimizer, 'trainer checkpoint: __metadata__.optimizer', checkpointJsonError) as { kind: 'adamAtan2' | 'adamW'; steps: Record<string, number> };
+  if (state === null || typeof state !== 'object' || state.config === null || typeof state.config !== 'object') {
+    throw new CheckpointError(`trainer checkpoint: __metadata__.trainer: expected an object with a config, got ${describeValue(state)}.`, { code: 'trainer-state' });
+  }
+  if (opt === null || typeof opt !== 'object' || opt.steps === null || typeof opt.steps !== 'object' || Array.isArray(opt.steps)) {
+    throw new CheckpointError(`trainer checkpoint: __metadata__.optimizer: expected {kind, steps: {name: step}}, got ${describeValue(opt)}.`, { code: 'trainer-state' });
   }
   const get = (k: string) => {
     const t = file.tensors.get(k);
-    if (!t) throw new CheckpointError(`trainer checkpoint: tensor '${k}' is missing.`);
+    if (!t) throw new CheckpointError(`trainer checkpoint: tensor '${describeValue(k)}' is missing.`, { code: 'trainer-state' });
     return t;
   };
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -86,10 +88,13 @@ export function snapshotFromSafetensors(bytes: Uint8Array): TrainerSnapshot {
 /**
  * Both files of a checkpoint as bytes. `weights: 'ema'` (default when EMA is on) writes the EMA average;
  * `dtype` is the model file's (see modelToSafetensors: `'float32'` makes it reload exactly).
+ * Throws TrainingError('non-finite') for a trainer whose state is not finite.
  */
 export async function trainerCheckpointBytes(trainer: Trainer, opts: { weights?: 'ema' | 'raw'; dtype?: ModelFileDtype } = {}): Promise<{ model: Uint8Array; trainer: Uint8Array }> {
   const which = opts.weights ?? (trainer.ema ? 'ema' : 'raw');
   if (which === 'ema' && !trainer.ema) throw new CheckpointError("checkpoint weights 'ema' requested but EMA is off (config.ema = false); use weights: 'raw'.");
+  const snap = await trainer.snapshot();
+  assertSnapshotFinite(snap); // a diverged trainer is never written (issue 12): latest keeps the last finite checkpoint
   const model = await modelToSafetensors(trainer.network, { source: which === 'ema' ? trainer.ema!.averages : trainer.network.vars, ...(opts.dtype ? { dtype: opts.dtype } : {}) });
-  return { model, trainer: snapshotToSafetensors(await trainer.snapshot()) };
+  return { model, trainer: snapshotToSafetensors(snap) };
 }

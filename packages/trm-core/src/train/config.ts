@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { checkCentredRange } from './variants/randomized-depth.js';
 import type { ExplorationDraw } from './variants/exploration.js';
 import type { LatentInitMode } from './variants/latent-init.js';
+import { describeValue } from '../describe.js';
 
 export interface TrainConfig {
   /** The model (TrmConfig, partial allowed; resolved on use). */
@@ -101,7 +102,7 @@ export interface ResolvedTrainConfig extends TrainConfig {
 export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrainConfig {
   const known = new Set([...Object.keys(TRAIN_DEFAULTS), 'model', 'microBatch', 'rematerialize']);
   const unknown = Object.keys(partial).filter((k) => !known.has(k));
-  if (unknown.length) throw new ConfigError(`train config: unknown key(s) ${unknown.join(', ')}. Valid keys: ${[...known].join(', ')}.`);
+  if (unknown.length) throw new ConfigError(`train config: unknown key(s) ${describeValue(unknown)}. Valid keys: ${[...known].join(', ')}.`);
   const model = resolveTrmConfig(partial.model ?? {});
   const c: ResolvedTrainConfig = {
     ...TRAIN_DEFAULTS,
@@ -110,23 +111,26 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
     model,
   };
   const posInt = (k: keyof TrainConfig, v: unknown) => {
-    if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`train config '${k}': expected a positive integer, got ${JSON.stringify(v)}.`);
+    if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`train config '${k}': expected a positive integer, got ${describeValue(v)}.`);
   };
   posInt('globalBatchSize', c.globalBatchSize);
   posInt('totalSteps', c.totalSteps);
   if (c.microBatch !== undefined) posInt('microBatch', c.microBatch);
-  if (c.rematerialize !== undefined && typeof c.rematerialize !== 'boolean') throw new ConfigError(`train config 'rematerialize': expected true or false, got ${JSON.stringify(c.rematerialize)}.`);
+  if (c.rematerialize !== undefined && typeof c.rematerialize !== 'boolean') throw new ConfigError(`train config 'rematerialize': expected true or false, got ${describeValue(c.rematerialize)}.`);
   const nonNeg = (k: string, v: number) => {
-    if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`train config '${k}': expected a finite number ≥ 0, got ${v}.`);
+    if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`train config '${k}': expected a finite number ≥ 0, got ${describeValue(v)}.`);
   };
   for (const k of ['lr', 'weightDecay', 'puzzleEmbLr', 'puzzleEmbWeightDecay', 'lrWarmupSteps'] as const) nonNeg(k, c[k]);
-  if (!Number.isInteger(c.lrWarmupSteps)) throw new ConfigError(`train config 'lrWarmupSteps': expected an integer, got ${c.lrWarmupSteps}.`);
-  if (!(c.lrMinRatio >= 0 && c.lrMinRatio <= 1)) throw new ConfigError(`train config 'lrMinRatio': expected a number in [0, 1], got ${c.lrMinRatio}.`);
-  if (!(c.emaRate >= 0 && c.emaRate < 1)) throw new ConfigError(`train config 'emaRate': expected a number in [0, 1), got ${c.emaRate}.`);
-  if (c.gradClipNorm !== null && !(c.gradClipNorm > 0)) throw new ConfigError(`train config 'gradClipNorm': expected null or a number > 0, got ${c.gradClipNorm}.`);
-  if (c.initScale !== null && !(c.initScale >= 0)) throw new ConfigError(`train config 'initScale': expected null or a number ≥ 0, got ${c.initScale}.`);
+  if (!Number.isInteger(c.lrWarmupSteps)) throw new ConfigError(`train config 'lrWarmupSteps': expected an integer, got ${describeValue(c.lrWarmupSteps)}.`);
+  for (const k of ['beta1', 'beta2'] as const) {
+    if (!(typeof c[k] === 'number' && c[k] >= 0 && c[k] < 1)) throw new ConfigError(`train config '${k}': expected a number in [0, 1), got ${describeValue(c[k])}.`);
+  }
+  if (!(typeof c.lrMinRatio === 'number' && c.lrMinRatio >= 0 && c.lrMinRatio <= 1)) throw new ConfigError(`train config 'lrMinRatio': expected a number in [0, 1], got ${describeValue(c.lrMinRatio)}.`);
+  if (!(typeof c.emaRate === 'number' && c.emaRate >= 0 && c.emaRate < 1)) throw new ConfigError(`train config 'emaRate': expected a number in [0, 1), got ${describeValue(c.emaRate)}.`);
+  if (c.gradClipNorm !== null && !(typeof c.gradClipNorm === 'number' && c.gradClipNorm > 0)) throw new ConfigError(`train config 'gradClipNorm': expected null or a number > 0, got ${describeValue(c.gradClipNorm)}.`);
+  if (c.initScale !== null && !(typeof c.initScale === 'number' && c.initScale >= 0)) throw new ConfigError(`train config 'initScale': expected null or a number ≥ 0, got ${describeValue(c.initScale)}.`);
   const choice = (k: keyof TrainConfig, valid: string[]) => {
-    if (!valid.includes(c[k] as string)) throw new ConfigError(`train config '${k}': expected one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(c[k])}.`);
+    if (!valid.includes(c[k] as string)) throw new ConfigError(`train config '${k}': expected one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${describeValue(c[k])}.`);
   };
   choice('loop', ['stream', 'batch']);
   choice('optimizer', ['adamAtan2', 'adamW']);
@@ -136,12 +140,12 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
   choice('stepWeighting', ['none', 'cgar']);
   choice('lossNorm', ['globalBatch', 'alive']);
   for (const k of ['ema', 'halting', 'jaxCompat', 'progressiveLoss', 'disTargets'] as const) {
-    if (typeof c[k] !== 'boolean') throw new ConfigError(`train config '${k}': expected a boolean, got ${JSON.stringify(c[k])}.`);
+    if (typeof c[k] !== 'boolean') throw new ConfigError(`train config '${k}': expected a boolean, got ${describeValue(c[k])}.`);
   }
   const r = c.randomize;
   for (const k of Object.keys(r) as (keyof typeof r)[]) {
     if (!['latentSteps', 'recursions', 'supervisionSteps'].includes(k)) throw new ConfigError(`train config 'randomize.${k}': unknown; valid: latentSteps, recursions, supervisionSteps.`);
-    if (!Number.isInteger(r[k]) || r[k] < 0) throw new ConfigError(`train config 'randomize.${k}': expected an integer half-width ≥ 0, got ${JSON.stringify(r[k])}.`);
+    if (!Number.isInteger(r[k]) || r[k] < 0) throw new ConfigError(`train config 'randomize.${k}': expected an integer half-width ≥ 0, got ${describeValue(r[k])}.`);
   }
   if (!c.jaxCompat) {
     // Compute-matched randomisation needs a symmetric range that never clips (§10.1).
@@ -152,7 +156,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): ResolvedTrain
   if (c.curriculum !== 'none' && (r.latentSteps || r.recursions)) {
     throw new ConfigError(`train config: curriculum '${c.curriculum}' sets n and T itself; randomize.latentSteps/recursions must be 0.`);
   }
-  if (!Number.isInteger(c.seed)) throw new ConfigError(`train config 'seed': expected an integer, got ${c.seed}.`);
+  if (!Number.isInteger(c.seed)) throw new ConfigError(`train config 'seed': expected an integer, got ${describeValue(c.seed)}.`);
   return c;
 }
 

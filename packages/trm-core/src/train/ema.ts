@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, ConfigError, ShapeError, TrainingError, check } from '../errors.js';
 import type { NamedVariables } from './optim.js';
+import { describeValue } from '../describe.js';
 
 /** Plain-data EMA state for checkpoints: the shadow of every parameter, flat row-major. */
 export interface EmaState {
@@ -139,7 +140,7 @@ export class Ema {
     this.live('importState');
     const names = Object.keys(this.shadows);
     const got = Object.keys(state?.shadow ?? {});
-    check(got.length === names.length && names.every((n) => n in state.shadow), () => `Ema.importState: expected parameters ${JSON.stringify(names)}, got ${JSON.stringify(got)}.`, CheckpointError);
+    check(got.length === names.length && names.every((n) => n in state.shadow), () => `Ema.importState: expected parameters ${JSON.stringify(names)}, got ${describeValue(got)}.`, CheckpointError);
     for (const n of names) {
       const e = state.shadow[n]!;
       const s = this.shadows[n]!;

@@ -13,6 +13,20 @@ describe('evaluate', () => {
     await tf.setBackend('cpu');
   });
 
+  it('refuses supervisionSteps < 1 with a ConfigError instead of a TypeError (issue 12)', async () => {
+    const net = new TrmNetwork({ seqLen: 4, vocabSize: 5, hiddenSize: 8, numHeads: 2, expansion: 2, numLayers: 1, supervisionSteps: 3, puzzleEmbDim: 0, puzzleEmbLen: 0 }, { seed: 9 });
+    const before = tf.memory().numTensors;
+    const batch: TaskBatch = { batchSize: 1, seqLen: 4, inputs: new Int32Array(4), labels: new Int32Array(4), puzzleIds: new Int32Array(1) };
+    for (const bad of [0, -1, 1.5]) {
+      const err = await evaluate(net, [batch], { supervisionSteps: bad }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).code).toBe('config');
+      expect((err as Error).message).toBe(`evaluate supervisionSteps: expected an integer ≥ 1 (N_sup), got ${bad}.`);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+
   it('scores the last of N_sup steps: own predictions are exact, one changed cell is not, padding rows are skipped', async () => {
     const net = new TrmNetwork({ seqLen: 4, vocabSize: 5, hiddenSize: 8, numHeads: 2, expansion: 2, numLayers: 1, latentSteps: 2, recursions: 1, supervisionSteps: 3, puzzleEmbDim: 8, puzzleEmbLen: 1 }, { seed: 9 });
     const L = 4;

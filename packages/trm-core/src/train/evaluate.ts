@@ -10,6 +10,7 @@ import type { Latents } from '../model/recursion.js';
 import { RowMetrics } from '../model/metrics.js';
 import { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { drawLatentInit, type LatentInit, type LatentInitMode } from './variants/latent-init.js';
 
 export interface EvalMetrics {
@@ -58,7 +59,7 @@ export function latentsFromInit(net: TrmNetwork, init: LatentInit, batchSize: nu
  */
 export async function evaluate(net: TrmNetwork, batches: BatchIterable, opts: EvaluateOptions = {}): Promise<EvalMetrics> {
   const steps = opts.supervisionSteps ?? net.config.supervisionSteps;
-  if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`evaluate supervisionSteps: expected an integer ≥ 1, got ${String(steps)}.`);
+  if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`evaluate supervisionSteps: expected an integer ≥ 1 (N_sup), got ${describeValue(steps)}.`);
   const V = net.config.vocabSize;
   const metrics = new RowMetrics();
   const rng = new Rng(opts.seed ?? 0);

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, ConfigError, ShapeError, TrainingError, check } from '../errors.js';
+import { describeValue } from '../describe.js';
 
 export type NamedVariables = Record<string, tf.Variable>;
 export type NamedTensors = Record<string, tf.Tensor>;
@@ -79,9 +80,9 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 function checkGrads(what: string, params: NamedVariables, grads: NamedTensors): void {
   const names = Object.keys(params);
   const missing = names.filter((n) => !(n in grads));
-  check(missing.length === 0, () => `${what}: expected a gradient for every parameter, got none for ${JSON.stringify(missing)}. Pass a record keyed like the parameters.`, ShapeError);
+  check(missing.length === 0, () => `${what}: expected a gradient for every parameter, got none for ${describeValue(missing)}. Pass a record keyed like the parameters.`, ShapeError);
   const extra = Object.keys(grads).filter((n) => !(n in params));
-  check(extra.length === 0, () => `${what}: expected gradients only for this optimizer's parameters, got unknown keys ${JSON.stringify(extra)}. Split the gradients per parameter group.`, ShapeError);
+  check(extra.length === 0, () => `${what}: expected gradients only for this optimizer's parameters, got unknown keys ${describeValue(extra)}. Split the gradients per parameter group.`, ShapeError);
   for (const n of names) {
     const g = grads[n]!;
     const p = params[n]!;
@@ -164,6 +165,14 @@ abstract class AdamFamily {
   /** The new parameter value given the new moments (inside the caller's tidy). */
   protected abstract step(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, t: number, lr: number, wd: number): tf.Tensor;
 
+  /** The moment estimates as `optimizer/m/<name>`, `optimizer/v/<name>` (live variables: do not dispose). */
+  *stateTensors(): Generator<readonly [string, tf.Tensor]> {
+    for (const n of Object.keys(this.params)) {
+      yield [`optimizer/m/${n}`, this.m[n]!];
+      yield [`optimizer/v/${n}`, this.v[n]!];
+    }
+  }
+
   /** Copies m, v and t of every parameter to plain data (awaits the device). */
   async exportState(): Promise<AdamState> {
     check(!this.disposed, () => `${this.label}.exportState: the optimizer was disposed.`, TrainingError);
@@ -183,15 +192,15 @@ abstract class AdamFamily {
   importState(state: AdamState): void {
     const what = `${this.label}.importState`;
     check(!this.disposed, () => `${what}: the optimizer was disposed.`, TrainingError);
-    check(state !== null && typeof state === 'object' && state.kind === this.kind, () => `${what}: expected kind '${this.kind}', got '${(state as { kind?: unknown } | null)?.kind}'. Load the state into the optimizer that saved it.`, CheckpointError);
+    check(state !== null && typeof state === 'object' && state.kind === this.kind, () => `${what}: expected kind '${this.kind}', got ${describeValue((state as { kind?: unknown } | null)?.kind)}. Load the state into the optimizer that saved it.`, CheckpointError);
     const names = Object.keys(this.params);
     const got = Object.keys(state.params ?? {});
-    check(got.length === names.length && names.every((n) => n in state.params), () => `${what}: expected parameters ${JSON.stringify(names)}, got ${JSON.stringify(got)}.`, CheckpointError);
+    check(got.length === names.length && names.every((n) => n in state.params), () => `${what}: expected parameters ${JSON.stringify(names)}, got ${describeValue(got)}.`, CheckpointError);
     // Validate everything before touching any variable, so a bad state never leaves a half-restored optimizer.
     for (const n of names) {
       const s = state.params[n]!;
       const p = this.params[n]!;
-      check(Number.isInteger(s.step) && s.step >= 0, () => `${what}: '${n}'.step expected an integer >= 0, got ${s.step}.`, CheckpointError);
+      check(Number.isInteger(s.step) && s.step >= 0, () => `${what}: '${n}'.step expected an integer >= 0, got ${describeValue(s.step)}.`, CheckpointError);
       check(Array.isArray(s.shape) && sameShape(s.shape, p.shape), () => `${what}: '${n}' expected shape [${p.shape}], got [${s.shape}].`, CheckpointError);
       for (const key of ['m', 'v'] as const) {
         const a = s[key];

@@ -68,7 +68,7 @@ describe('Trainer resume after SIGKILL', () => {
     const { lastReported } = await runAndKill(dir, m, killAt);
     expect(lastReported).toBeGreaterThanOrEqual(killAt);
 
-    const manifest = readManifest(dir); // the kill may have interrupted the next save: latest.json still names a whole pair
+    const manifest = await readManifest(dir); // the kill may have interrupted the next save: latest.json still names a whole pair
     expect(manifest.step).toBeGreaterThanOrEqual(lastReported);
     expect(manifest.step).toBeLessThan(m);
     const resumed = await loadTrainerCheckpoint(dir, new CopySource(4, 999)); // the data cursor comes from the checkpoint

@@ -190,7 +190,7 @@ describe('Trainer', () => {
       // Make the next trainer file's path a directory: the rename fails mid-save.
       mkdirSync(join(dir, 'step_2.trainer.safetensors'));
       await expect(saveTrainerCheckpoint(trainer, dir)).rejects.toThrow();
-      expect(readManifest(dir).step).toBe(1);
+      expect((await readManifest(dir)).step).toBe(1);
       expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
       const restored = await loadTrainerCheckpoint(dir, new CopySource(4));
       expect(restored.step).toBe(1);

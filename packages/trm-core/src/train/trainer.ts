@@ -28,6 +28,7 @@ import { drawLatentInit } from './variants/latent-init.js';
 import type { StepDepth } from './variants/variant.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config.js';
 import { latentsFromInit } from './evaluate.js';
+import { applyResumeOverrides, assertUpdateFinite, updatedTensors, validateSnapshot, type ResumeOverrides } from './guard.js';
 
 /** Metrics of one optimizer step (ALGORITHM §4.8: over the rows that halted at this step). */
 export interface StepMetrics {
@@ -169,8 +170,9 @@ export class Trainer {
     const running = runningRows(carry);
     const g = await this.gradientStep(depth, rowWeights(policy, carry));
 
-    // 4. Update: optimizer, SignSGD on the batch's puzzle rows, EMA.
+    // 4. Update: optimizer, SignSGD on the batch's puzzle rows, EMA; a non-finite result stops here.
     const lr = this.update(step, g);
+    await this.assertFinite(step, g);
 
     // 5. Halt: the new latents are detached; rows at their cap or whose halting head says so stop (§4.4).
     const metrics = await this.advance(g, running);
@@ -269,6 +271,16 @@ export class Trainer {
     return lr;
   }
 
+  /** No poisoned state is reported or saved: the step fails (TrainingError 'diverged') if an update left NaN/Inf. */
+  private async assertFinite(step: number, g: GradStepOutput): Promise<void> {
+    try {
+      await assertUpdateFinite(step, updatedTensors(this.network, this.optimizer, this.ema));
+    } catch (err) {
+      disposeGradStep(g);
+      throw err;
+    }
+  }
+
   /** Keeps the new (detached) latents, advances the rows that ran, applies the halting rule; frees `g`. */
   private async advance(g: GradStepOutput, running: Uint8Array): Promise<Omit<StepMetrics, 'step' | 'lr' | 'latentSteps' | 'recursions' | 'samplesPerSecond' | 'seconds'>> {
     const { carry, config: c } = this;
@@ -331,10 +343,15 @@ export class Trainer {
     };
   }
 
-  /** Rebuilds a trainer from a snapshot; `source` must be the same data (its cursor is restored). */
-  static restore(snap: TrainerSnapshot, source: BatchSource | BatchIterable): Trainer {
+  /**
+   * Rebuilds a trainer from a snapshot; `source` must be the same data (its cursor is restored). `overrides`
+   * replaces optimizer settings (e.g. a lower lr after a divergence).
+   */
+  static restore(snap: TrainerSnapshot, source: BatchSource | BatchIterable, overrides?: ResumeOverrides): Trainer {
     if (snap.state.version !== 1) throw new TrainingError(`trainer snapshot: expected version 1, got ${String(snap.state.version)}.`);
-    const t = new Trainer(snap.state.config, source);
+    const config = applyResumeOverrides(snap.state.config, overrides); // issue 12: explicit lr / optimizer overrides on resume
+    validateSnapshot(snap, config); // issue 12: every field fits the config before anything is allocated
+    const t = new Trainer(config, source);
     try {
       for (const [k, v] of t.network.vars) {
         const w = snap.weights.get(k);

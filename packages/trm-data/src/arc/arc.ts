@@ -3,6 +3,7 @@
  * `*_solutions.json`), the 30×30 encoding (PAD 0, EOS 1, colour c → c + 2), augmentations (dihedral transform +
  * colour permutation keeping 0) with their names, and the inverse transform of a predicted grid.
  */
+import { describeValue, parseJsonText } from '@trm-ts/core';
 import type { Rng } from '@trm-ts/core';
 import { DataError, type DataLocation } from '../errors.js';
 import { DIHEDRAL_INVERSE, dihedral, gridToRows, type Grid } from '../grid.js';
@@ -43,7 +44,7 @@ export function parseArcGrid(value: unknown, where: DataLocation, what: string):
     for (let c = 0; c < w; c++) {
       const v: unknown = row[c];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 9) {
-        throw new DataError(`${what}: cell (${r}, ${c}): expected a colour 0-9, got ${JSON.stringify(v)}.`, where);
+        throw new DataError(`${what}: cell (${r}, ${c}): expected a colour 0-9, got ${describeValue(v)}.`, where);
       }
       data[r * w + c] = v;
     }
@@ -58,7 +59,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function parsePairs(value: unknown, where: DataLocation, what: string, needOutput: boolean): ArcPair[] {
   if (!Array.isArray(value) || value.length === 0) throw new DataError(`${what}: expected a non-empty list of pairs, got ${Array.isArray(value) ? 'an empty list' : typeof value}.`, where);
   return value.map((p: unknown, k) => {
-    if (!isObject(p)) throw new DataError(`${what}[${k}]: expected an object with "input"${needOutput ? ' and "output"' : ''}, got ${JSON.stringify(p)?.slice(0, 50)}.`, where);
+    if (!isObject(p)) throw new DataError(`${what}[${k}]: expected an object with "input"${needOutput ? ' and "output"' : ''}, got ${describeValue(p)?.slice(0, 50)}.`, where);
     const input = parseArcGrid(p.input, where, `${what}[${k}].input`);
     if (p.output === undefined && needOutput) throw new DataError(`${what}[${k}].output: expected a grid, got none.`, where);
     const output = p.output === undefined ? null : parseArcGrid(p.output, where, `${what}[${k}].output`);
@@ -68,11 +69,7 @@ function parsePairs(value: unknown, where: DataLocation, what: string, needOutpu
 
 function parseJson(text: string | unknown, file: string | undefined): unknown {
   if (typeof text !== 'string') return text;
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new DataError(`expected JSON, got a parse error: ${(e as Error).message}.`, { file });
-  }
+  return parseJsonText(text, '', (message, code) => new DataError(message, { file, code }));
 }
 
 /** One task in the one-file-per-task layout: `{"train": [{input, output}], "test": [{input, output?}]}`. */
@@ -96,10 +93,11 @@ export function parseArcChallenges(challenges: string | unknown, solutions?: str
   if (s) {
     const ids = new Set(Object.keys(c));
     for (const id of Object.keys(s)) {
-      if (!ids.has(id)) throw new DataError(`expected only solutions of tasks in the challenges, got task ${id}.`, { file: files.solutions, taskId: id });
+      if (!ids.has(id)) throw new DataError(`expected only solutions of tasks in the challenges, got task ${describeValue(id)}.`, { file: files.solutions, taskId: id });
     }
     for (const task of tasks) {
-      const sol = s[task.id];
+      // Own keys only: task ids such as "constructor" or "__proto__" must not find Object.prototype's members.
+      const sol = Object.hasOwn(s, task.id) ? s[task.id] : undefined;
       if (sol === undefined) continue;
       const where = { file: files.solutions, taskId: task.id };
       if (!Array.isArray(sol) || sol.length !== task.test.length) {
@@ -223,6 +221,6 @@ export function parseArcPuzzleName(name: string): { taskId: string; aug: ArcAugm
   const digits = parts[2] ?? '';
   const colorMap = Uint8Array.from(digits, (d) => d.charCodeAt(0) - 48);
   const valid = m && /^[0-9]{10}$/.test(digits) && colorMap[0] === 0 && new Set(colorMap).size === 10;
-  if (!valid) throw new DataError(`ARC puzzle name: expected "<task>|||t<0-7>|||<permutation of 0-9 starting with 0>", got ${JSON.stringify(name)}.`);
+  if (!valid) throw new DataError(`ARC puzzle name: expected "<task>|||t<0-7>|||<permutation of 0-9 starting with 0>", got ${describeValue(name)}.`);
   return { taskId: parts[0]!, aug: { tid: Number(m[1]), colorMap } };
 }

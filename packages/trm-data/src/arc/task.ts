@@ -1,5 +1,5 @@
 import { ConfigError } from '@trm-ts/core';
-import { joinPath, requireIO, type DataIO, type TaskDefinition, type TaskSplits } from '../io.js';
+import { isMissingFile, joinPath, requireIO, type DataIO, type TaskDefinition, type TaskSplits } from '../io.js';
 import { parseArcChallenges } from './arc.js';
 import { buildArcDataset } from './dataset.js';
 
@@ -42,7 +42,8 @@ export const arcTask: TaskDefinition<ArcTaskOptions> = {
       let sText: string | undefined;
       try {
         sText = dec.decode(await fs.readFile(solutions));
-      } catch {
+      } catch (e) {
+        if (!isMissingFile(e)) throw e; // the solutions are optional; a FIFO or an oversized file is not
         sText = undefined;
       }
       parts.push({ name, isTest: name === testSubset, tasks: parseArcChallenges(cText, sText, { challenges, solutions }) });

@@ -60,7 +60,43 @@ export function checkMazePair(question: string, answer: string, where: DataLocat
     if (q === 'G') g++;
   }
   if (s !== 1 || g !== 1) throw new DataError(`question: expected exactly one S and one G, got ${s} and ${g}.`, where);
+  checkMazePath(answer, side, where);
   return side;
+}
+
+/**
+ * The answer's path (S, G and every `o`) must be one connected set of cells joining S to G (4-neighbour steps):
+ * a label that marks cells off the path, or stops short of G, trains the model on a wrong target.
+ */
+function checkMazePath(answer: string, side: number, where: DataLocation): void {
+  const onPath = (i: number) => answer[i] === 'o' || answer[i] === 'S' || answer[i] === 'G';
+  const start = answer.indexOf('S');
+  const seen = new Uint8Array(answer.length);
+  const queue = [start];
+  seen[start] = 1;
+  for (let k = 0; k < queue.length; k++) {
+    const i = queue[k]!;
+    const r = Math.floor(i / side);
+    const c = i % side;
+    for (const [dr, dc] of [[-1, 0], [1, 0], [0, -1], [0, 1]] as const) {
+      const rr = r + dr;
+      const cc = c + dc;
+      if (rr < 0 || cc < 0 || rr >= side || cc >= side) continue;
+      const j = rr * side + cc;
+      if (!seen[j] && onPath(j)) {
+        seen[j] = 1;
+        queue.push(j);
+      }
+    }
+  }
+  let total = 0;
+  for (let i = 0; i < answer.length; i++) if (onPath(i)) total++;
+  if (!seen[answer.indexOf('G')] || queue.length !== total) {
+    throw new DataError(
+      `answer: expected the 'o' cells to join S to G in one connected path, got ${seen[answer.indexOf('G')] ? `${total - queue.length} 'o' cells off the path` : 'no path that reaches G'}.`,
+      { ...where, code: 'maze-path' },
+    );
+  }
 }
 
 function toRecord(row: PuzzleCsvRow, file?: string): MazeRecord {

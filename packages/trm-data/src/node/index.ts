@@ -2,27 +2,52 @@
  * Node.js file-system helpers for @trm-ts/data: a {@link DataIO} for the task registry, CSV streaming from files,
  * and the official dataset layout read from / written to a folder.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { readFileGated, streamFileGated, type FileErrorFactory, type FileKind } from '@trm-ts/core/node';
 import {
   officialDatasetFiles, readOfficialDataset, sudokuCsvSource, mazeCsvSource, DataError,
   type ArrayDataset, type DataIO, type ExampleSource, type OfficialDataset, type OfficialWriteOptions, type SudokuSize,
 } from '../index.js';
 
-export const nodeIO: DataIO = {
-  async readFile(path: string): Promise<Uint8Array> {
-    return new Uint8Array(await readFile(path));
-  },
+/** trm-core's file gate, with its failures as DataErrors (same codes: 'file-not-found', 'file-special', …). */
+const dataFileError: FileErrorFactory = (code, path, detail, cause) => {
+  const e = new DataError(detail, { file: path, code });
+  if (cause !== undefined) (e as { cause?: unknown }).cause = cause;
+  return e;
 };
 
-/** Reads a dataset root in the official layout; errors name the full file path. */
+/** The kind of a data file by its extension (sets the gate's size limit). */
+function kindOf(path: string): FileKind {
+  if (path.endsWith('.npy')) return 'npy';
+  if (path.endsWith('.csv')) return 'csv';
+  return 'json';
+}
+
+/**
+ * A DataIO that reads through trm-core's file gate (regular files only, size limit per kind checked before
+ * reading, typed DataErrors). With `root`, every path must stay inside that directory (links included).
+ */
+export function gatedIO(root?: string): DataIO {
+  return {
+    readFile: (path: string) => readFileGated(path, { kind: kindOf(path), error: dataFileError, ...(root !== undefined ? { root } : {}) }),
+  };
+}
+
+/** File access for the task registry: paths as the user gave them, through the file gate. */
+export const nodeIO: DataIO = gatedIO();
+
+/**
+ * Reads a dataset root in the official layout; errors name the full file path. Every file must lie inside
+ * `dir` (a symbolic link to a file elsewhere is refused) and be a regular file.
+ */
 export async function readOfficialDatasetDir(dir: string, options: { splits?: readonly string[] } = {}): Promise<OfficialDataset> {
+  const io = gatedIO(dir);
   try {
-    return await readOfficialDataset((p) => nodeIO.readFile(join(dir, p)), options);
+    return await readOfficialDataset((p) => io.readFile(join(dir, p)), options);
   } catch (e) {
-    if (e instanceof DataError && e.file !== undefined && !e.file.startsWith(dir)) {
-      throw new DataError(e.message.slice(e.message.indexOf(': ') + 2), { file: join(dir, e.file), line: e.line, taskId: e.taskId });
+    if (e instanceof DataError && e.file !== undefined && !e.file.startsWith(join(dir))) { // gate errors already name the joined path
+      throw new DataError(e.message.slice(e.message.indexOf(': ') + 2), { file: join(dir, e.file), line: e.line, taskId: e.taskId, code: e.code });
     }
     throw e;
   }
@@ -44,17 +69,17 @@ export async function writeOfficialDatasetDir(
   return written;
 }
 
-/** A streaming source over a Sudoku-Extreme CSV file (bounded memory; re-opened per pass). */
+/** A streaming source over a Sudoku-Extreme CSV file (bounded memory; re-opened per pass, through the file gate). */
 export function sudokuCsvFileSource(path: string, options: { n?: SudokuSize; minRating?: number; name?: string } = {}): ExampleSource {
-  return sudokuCsvSource(() => createReadStream(path, { highWaterMark: 1 << 20 }), { n: options.n ?? 9, file: path, ...options });
+  return sudokuCsvSource(() => openFile(path), { n: options.n ?? 9, file: path, ...options });
 }
 
 /** A streaming source over a Maze-Hard CSV file. */
 export function mazeCsvFileSource(path: string, options: { side?: number; name?: string } = {}): ExampleSource {
-  return mazeCsvSource(() => createReadStream(path, { highWaterMark: 1 << 20 }), { side: options.side ?? 30, file: path, ...options });
+  return mazeCsvSource(() => openFile(path), { side: options.side ?? 30, file: path, ...options });
 }
 
-/** A chunk stream of a file, for the streaming parsers (`streamSudokuCsv`, `streamMazeCsv`). */
+/** A chunk stream of a file, for the streaming parsers (`streamSudokuCsv`, `streamMazeCsv`); checked by the file gate. */
 export function openFile(path: string): AsyncIterable<Uint8Array> {
-  return createReadStream(path, { highWaterMark: 1 << 20 });
+  return streamFileGated(path, { kind: 'csv', error: dataFileError });
 }

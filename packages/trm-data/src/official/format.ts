@@ -5,6 +5,7 @@
  * puzzle_identifiers, puzzle_indices, group_indices}.npy`. File access goes through a reader/writer callback so
  * that this module runs anywhere; `@trm-ts/data/node` supplies the file-system ones.
  */
+import { TrmError, describeValue, parseJsonText } from '@trm-ts/core';
 import { ArrayDataset, IGNORE_LABEL, type TokenArray } from '../dataset.js';
 import { DataError, withLocation } from '../errors.js';
 import { npyToInt32, readNpy, writeNpy, type NpyArray, type NpyDtype } from './npy.js';
@@ -29,50 +30,60 @@ export type ReadFile = (path: string) => Promise<Uint8Array>;
 const FIELDS = ['inputs', 'labels', 'puzzle_identifiers', 'puzzle_indices', 'group_indices'] as const;
 
 function parseJsonFile(bytes: Uint8Array, file: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DataError(`expected UTF-8 JSON, got ${bytes.length} bytes with invalid sequences.`, { file, code: 'json' });
+  }
+  return parseJsonText(text, '', (message, code) => new DataError(message, { file, code }));
+}
+
+/**
+ * Reads a file, keeping typed errors (the Node gate's 'file-*' codes). A ReadFile rejects when the file is
+ * missing (its contract), so any other failure becomes DataError 'file-not-found'.
+ */
+async function readTyped(read: ReadFile, path: string): Promise<Uint8Array> {
+  try {
+    return await read(path);
   } catch (e) {
-    throw new DataError(`expected JSON, got: ${(e as Error).message}.`, { file });
+    if (e instanceof TrmError) throw e;
+    throw new DataError(`expected a file, got none (${describeValue((e as Error | null)?.message ?? e)}).`, { file: path, code: 'file-not-found' });
   }
 }
+
+const isMissing = (e: unknown): boolean => e instanceof TrmError && e.code === 'file-not-found';
 
 function checkMetadata(v: unknown, file: string): OfficialMetadata {
   const m = v as Record<string, unknown>;
   if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new DataError('expected a dataset.json object, got ' + typeof v + '.', { file });
   const ints = ['pad_id', 'blank_identifier_id', 'vocab_size', 'seq_len', 'num_puzzle_identifiers'] as const;
   for (const k of ints) {
-    if (!Number.isInteger(m[k]) || (m[k] as number) < 0) throw new DataError(`${k}: expected a non-negative integer, got ${JSON.stringify(m[k])}.`, { file });
+    if (!Number.isInteger(m[k]) || (m[k] as number) < 0) throw new DataError(`${k}: expected a non-negative integer, got ${describeValue(m[k])}.`, { file });
   }
   if (!(m.ignore_label_id === null || m.ignore_label_id === undefined || Number.isInteger(m.ignore_label_id))) {
-    throw new DataError(`ignore_label_id: expected an integer or null, got ${JSON.stringify(m.ignore_label_id)}.`, { file });
+    throw new DataError(`ignore_label_id: expected an integer or null, got ${describeValue(m.ignore_label_id)}.`, { file });
   }
   const sets = m.sets ?? ['all'];
   if (!Array.isArray(sets) || sets.length === 0 || sets.some((s) => typeof s !== 'string' || !/^[\w.-]+$/.test(s))) {
-    throw new DataError(`sets: expected a non-empty list of set names, got ${JSON.stringify(m.sets)}.`, { file });
+    throw new DataError(`sets: expected a non-empty list of set names, got ${describeValue(m.sets)}.`, { file });
   }
   return { ...(m as unknown as OfficialMetadata), ignore_label_id: (m.ignore_label_id ?? null) as number | null, sets: sets as string[] };
 }
 
 async function readArray(read: ReadFile, path: string): Promise<NpyArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await read(path);
-  } catch (e) {
-    throw new DataError(`expected a file, got: ${(e as Error).message}`, { file: path });
-  }
-  return readNpy(bytes, path);
+  return readNpy(await readTyped(read, path), path);
 }
 
 /** Reads one split (`train` or `test`); the sets listed in dataset.json are concatenated in order. */
 export async function readOfficialSplit(read: ReadFile, split: string, extra: { name?: string; identifiers?: readonly string[] } = {}): Promise<{ dataset: ArrayDataset; metadata: OfficialMetadata }> {
   const metaFile = `${split}/dataset.json`;
-  let metaBytes: Uint8Array;
-  try {
-    metaBytes = await read(metaFile);
-  } catch (e) {
-    throw new DataError(`expected a file, got: ${(e as Error).message}`, { file: metaFile });
-  }
+  const metaBytes = await readTyped(read, metaFile);
   const meta = checkMetadata(parseJsonFile(metaBytes, metaFile), metaFile);
+  if (extra.identifiers && extra.identifiers.length !== meta.num_puzzle_identifiers) {
+    // Silently dropping them (as before) made every report show bare ids; a mismatch means mixed-up folders.
+    throw new DataError(`identifiers.json: expected ${meta.num_puzzle_identifiers} names (num_puzzle_identifiers of ${metaFile}), got ${extra.identifiers.length}. Use the identifiers.json written with this dataset`, { file: 'identifiers.json', code: 'identifiers' });
+  }
   const L = meta.seq_len;
   const parts: Record<(typeof FIELDS)[number], Int32Array>[] = [];
   for (const set of meta.sets) {
@@ -127,7 +138,7 @@ export async function readOfficialSplit(read: ReadFile, split: string, extra: { 
       groupIndices: gidx,
       puzzleIdentifiers: ids,
       numPuzzleIdentifiers: meta.num_puzzle_identifiers,
-      ...(extra.identifiers && extra.identifiers.length === meta.num_puzzle_identifiers ? { identifiers: extra.identifiers } : {}),
+      ...(extra.identifiers ? { identifiers: extra.identifiers } : {}),
     });
     return { dataset, metadata: meta };
   } catch (err) {
@@ -156,9 +167,10 @@ export async function readOfficialDataset(read: ReadFile, options: { splits?: re
   const optional = async (path: string) => {
     let bytes: Uint8Array;
     try {
-      bytes = await read(path);
-    } catch {
-      return undefined;
+      bytes = await readTyped(read, path);
+    } catch (e) {
+      if (isMissing(e)) return undefined; // optional; a FIFO, an escape or an oversized file is still an error
+      throw e;
     }
     return parseJsonFile(bytes, path);
   };
@@ -171,7 +183,7 @@ export async function readOfficialDataset(read: ReadFile, options: { splits?: re
   const testPuzzles = await optional('test_puzzles.json');
   if (testPuzzles !== undefined) out.testPuzzles = testPuzzles;
   for (const split of options.splits ?? ['train', 'test']) {
-    if (split !== 'train' && split !== 'test') throw new DataError(`splits: expected 'train' or 'test', got ${JSON.stringify(split)}.`);
+    if (split !== 'train' && split !== 'test') throw new DataError(`splits: expected 'train' or 'test', got ${describeValue(split)}.`);
     const { dataset, metadata } = await readOfficialSplit(read, split, { name: split, ...(out.identifiers ? { identifiers: out.identifiers } : {}) });
     out[split] = dataset;
     out.metadata[split] = metadata;

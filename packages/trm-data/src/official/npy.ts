@@ -3,6 +3,7 @@
  * v1.0, uint32 LE in v2.0/v3.0), a Python-literal dict `{'descr': …, 'fortran_order': …, 'shape': (…), }`,
  * then C-order little-endian data. Fortran order and big-endian data are rejected.
  */
+import { describeValue } from '@trm-ts/core';
 import { DataError } from '../errors.js';
 
 export type NpyDtype = '|u1' | '|i1' | '<u2' | '<i2' | '<i4' | '<u4' | '<i8' | '<f4' | '<f8' | '|b1';
@@ -32,7 +33,7 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
 export function readNpy(bytes: Uint8Array, file?: string): NpyArray {
   const fail = (msg: string): never => {
-    throw new DataError(`.npy: ${msg}`, { file });
+    throw new DataError(`.npy: ${msg}`, { file, code: 'npy' });
   };
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) fail('expected the magic string \\x93NUMPY at the start, got other bytes. Is this a .npy file?');
   const major = bytes[6]!;
@@ -50,20 +51,26 @@ export function readNpy(bytes: Uint8Array, file?: string): NpyArray {
   } catch {
     return fail('expected a readable header, got undecodable bytes.');
   }
+  // numpy reads the header with ast.literal_eval, where a repeated key keeps its last value; a regex keeps the
+  // first. A header that repeats a key is ambiguous (and never written by numpy): refuse it.
+  for (const key of ['descr', 'fortran_order', 'shape']) {
+    const n = header.split(`'${key}'`).length - 1;
+    if (n > 1) fail(`expected the key '${key}' once in the header, got it ${n} times. The file was edited; re-save it with numpy.save`);
+  }
   const descrMatch = /'descr'\s*:\s*'([^']*)'/.exec(header);
   const fortranMatch = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
   if (!header.trimStart().startsWith('{') || !descrMatch || !fortranMatch || !shapeMatch) {
-    fail(`expected a header dict with 'descr', 'fortran_order' and 'shape', got ${JSON.stringify(header.slice(0, 120))}.`);
+    fail(`expected a header dict with 'descr', 'fortran_order' and 'shape', got ${describeValue(header, { maxLength: 120 })}.`);
   }
   const rawDescr = descrMatch![1]!;
-  if (rawDescr.startsWith('>') && rawDescr !== '>u1' && rawDescr !== '>i1') fail(`descr: expected little-endian data, got ${rawDescr} (big-endian). Convert with arr.astype(arr.dtype.newbyteorder('<')).`);
+  if (rawDescr.startsWith('>') && rawDescr !== '>u1' && rawDescr !== '>i1') fail(`descr: expected little-endian data, got ${describeValue(rawDescr)} (big-endian). Convert with arr.astype(arr.dtype.newbyteorder('<')).`);
   const dtype = ALIASES[rawDescr] ?? ALIASES[rawDescr.replace('>', '|')] ?? (rawDescr in TYPES ? (rawDescr as NpyDtype) : undefined);
-  if (!dtype) fail(`descr: expected one of ${Object.keys(TYPES).join(', ')}, got ${JSON.stringify(rawDescr)}.`);
+  if (!dtype) fail(`descr: expected one of ${Object.keys(TYPES).join(', ')}, got ${describeValue(rawDescr)}.`);
   if (fortranMatch![1] === 'True') fail("fortran_order: expected False (C order), got True. Save with np.ascontiguousarray(arr).");
   const dims = shapeMatch![1]!.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const shape = dims.map((d) => (/^\d+L?$/.test(d) ? Number.parseInt(d, 10) : NaN));
-  if (shape.some((d) => !Number.isSafeInteger(d))) fail(`shape: expected non-negative integers, got (${shapeMatch![1]}).`);
+  if (shape.some((d) => !Number.isSafeInteger(d))) fail(`shape: expected non-negative integers, got (${describeValue(shapeMatch![1]).slice(1, -1)}).`);
   const count = shape.reduce((a, b) => a * b, 1);
   const { size, make } = TYPES[dtype!];
   const dataStart = start + headerLen;

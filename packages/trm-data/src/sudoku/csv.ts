@@ -3,6 +3,7 @@
  * row-major order with `.` for blanks. Read (in memory or streamed) and written; every row is checked: lengths,
  * characters, a complete valid answer that agrees with the question's givens.
  */
+import { describeValue } from '@trm-ts/core';
 import { parsePuzzleCsv, streamPuzzleCsv, formatPuzzleCsv, type PuzzleCsvRow, type TextChunk } from '../csv.js';
 import { IGNORE_LABEL, type Example } from '../dataset.js';
 import { DataError } from '../errors.js';
@@ -49,12 +50,12 @@ function rowToExample(row: PuzzleCsvRow, n: SudokuSize, file: string | undefined
     if (!(d >= 0 && d <= n)) throw new DataError(`question: character ${JSON.stringify(q[i])} at position ${i}: expected '.' or a digit 1-${n}.`, where);
     const e = a.charCodeAt(i) - 48;
     if (!(e >= 1 && e <= n) || (d !== 0 && d !== e)) {
-      throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
+      throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${describeValue(a, { maxLength: 100 })}.`, where);
     }
     inputs[i] = d + 1;
     labels[i] = e + 1;
   }
-  if (!solvesTokens(labels, n)) throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${JSON.stringify(a)}.`, where);
+  if (!solvesTokens(labels, n)) throw new DataError(`answer: expected a complete valid ${n}×${n} solution that keeps every given of the question, got ${describeValue(a, { maxLength: 100 })}.`, where);
   return { inputs, labels, puzzleId: 0 };
 }
 
