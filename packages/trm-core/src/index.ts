@@ -22,3 +22,9 @@ export * from './train/trainer.js';
 export * from './train/checkpoint.js';
 export * from './train/evaluate.js';
 export * from './model/metrics.js';
+export {
+  READOUTS, READOUT_NAMES, cellModeGrids, checkRuns, confidenceChoices, gatherRuns, puzzleModeChoices, readout, readoutDef, readoutGrids, sigmoid,
+} from './infer/readouts.js';
+export type { ReadoutDef, ReadoutName, RunsDims, TokenArray } from './infer/readouts.js';
+export { predict, solve } from './infer/solve.js';
+export type { SolveInputs, SolveOptions, SolveResult, SolveStep } from './infer/solve.js';
