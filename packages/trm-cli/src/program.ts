@@ -1,0 +1,49 @@
+/**
+ * The `trm` program: one commander Command per subcommand. `main(argv, io)` runs it and turns every failure into
+ * one line on stderr and an exit code, so tests call it in-process exactly as the binary does.
+ */
+import { Command, CommanderError } from 'commander';
+import { solveCommand } from './commands/solve.js';
+import { trainCommand } from './commands/train.js';
+import { EXIT_USAGE, errorLine, exitCodeOf } from './errors.js';
+import type { CliIO } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('trm')
+    .description('Tiny Recursive Models on TensorFlow.js: train, solve, eval, data, experiment, bench, convert')
+    .version(VERSION)
+    .showSuggestionAfterError(true);
+  for (const cmd of [trainCommand(io), solveCommand(io)]) program.addCommand(cmd);
+  const configure = (c: Command) => {
+    c.exitOverride();
+    c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
+    c.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}
+
+/** Runs `trm` with `argv` (without `node trm`); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const program = buildProgram(io);
+  const sub = program.commands.find((c) => c.name() === argv[0]);
+  const name = sub ? `trm ${sub.name()}` : 'trm';
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return err.code === 'commander.help' && argv.length > 0 ? EXIT_USAGE : 0;
+      // A parser's own UsageError arrives wrapped by commander (invalid argument); unwrap its message.
+      const cause = (err as CommanderError & { cause?: unknown }).cause;
+      const message = err.message.replace(/^error: /, '');
+      io.stderr.write(`${errorLine(name, cause instanceof Error ? cause : new Error(message), name)}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`${errorLine(name, err, name)}\n`);
+    if (argv.includes('--verbose') && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    return exitCodeOf(err);
+  }
+}
