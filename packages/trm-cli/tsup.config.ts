@@ -9,4 +9,5 @@ export default defineConfig({
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
+  external: ['@trm-ts/backend-webgpu'], // optional: loaded by --backend webgpu only
 });

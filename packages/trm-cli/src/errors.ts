@@ -2,7 +2,8 @@
  * How the CLI fails: every error becomes ONE line on stderr, `trm <command>: <message> Hint: <fix>`, and a
  * non-zero exit (2 = bad usage: flags, config, files; 1 = the run itself failed). Stack traces only with --verbose.
  */
-import { TrmError } from '@trm-ts/core';
+import { CheckpointError, ConfigError, ShapeError, TrmError } from '@trm-ts/core';
+import { DataError } from '@trm-ts/data';
 
 /** A bad flag, config key or file: exit code 2, with a hint naming the fix. */
 export class UsageError extends TrmError {
@@ -21,7 +22,7 @@ export const EXIT_FAILURE = 1;
 /** Exit code of an error: usage errors and the library's input errors (config, data, checkpoint) are 2. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return EXIT_USAGE;
-  if (err instanceof TrmError && ['ConfigError', 'DataError', 'CheckpointError', 'ShapeError'].includes(err.name)) return EXIT_USAGE;
+  if (err instanceof ConfigError || err instanceof DataError || err instanceof CheckpointError || err instanceof ShapeError) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 

@@ -3,6 +3,7 @@
  * one line on stderr and an exit code, so tests call it in-process exactly as the binary does.
  */
 import { Command, CommanderError } from 'commander';
+import { evalCommand } from './commands/eval.js';
 import { solveCommand } from './commands/solve.js';
 import { trainCommand } from './commands/train.js';
 import { EXIT_USAGE, errorLine, exitCodeOf } from './errors.js';
@@ -15,7 +16,7 @@ export function buildProgram(io: CliIO): Command {
     .description('Tiny Recursive Models on TensorFlow.js: train, solve, eval, data, experiment, bench, convert')
     .version(VERSION)
     .showSuggestionAfterError(true);
-  for (const cmd of [trainCommand(io), solveCommand(io)]) program.addCommand(cmd);
+  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io)]) program.addCommand(cmd);
   const configure = (c: Command) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });

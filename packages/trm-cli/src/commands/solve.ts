@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { READOUT_NAMES, Rng, networkFromSafetensors, solve, type ReadoutName, type SolveStep, type TrmNetwork } from '@trm-ts/core';
+import { CheckpointError, READOUT_NAMES, Rng, networkFromSafetensors, solve, type ReadoutName, type SolveStep, type TrmNetwork } from '@trm-ts/core';
 import { arcGridFromTokens, arcGridToTokens, drawSudoku, isValidSolution, mazeFromTokens, mazeToTokens, sudokuFromTokens, sudokuSpec, sudokuToTokens } from '@trm-ts/data';
 import { startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -33,7 +33,7 @@ export function solveCommand(io: CliIO): Command {
     .argument('[puzzle]', "the puzzle: sudoku as a string ('.' or '0' = blank), maze rows joined by '/', ARC grid as JSON rows");
   withCommon(cmd)
     .requiredOption('--checkpoint <path>', 'a model .safetensors file, or a run folder of trm train (uses its model.safetensors)')
-    .option('--file <path>', 'read the puzzle from a file (first non-empty line for sudoku; whole file for maze / ARC JSON)')
+    .option('--file <path>', 'read the puzzle from a file (sudoku: the grid, whitespace and |-+ ignored; maze: one row per line; ARC: JSON rows)')
     .addOption(new Option('--task <name>', 'sudoku, maze or arc (default: the run folder\'s task, else sudoku)').argParser(choice('--task', ['sudoku', 'maze', 'arc'] as const)))
     .option('--test-puzzle <i>', "solve puzzle i of the run's held-out test split ('random' = a random one)")
     .option('--max-steps <n>', 'N_test: the most supervision steps (default: the model\'s N_sup)', int('--max-steps'))
@@ -59,8 +59,14 @@ export function resolveCheckpoint(path: string): { model: string; run: RunInfo |
   return { model, run: existsSync(runPath) ? (readJson(runPath, 'run file') as RunInfo) : null };
 }
 
+/** The network of a self-describing model file; a bad file is a CheckpointError naming it. */
 export function loadNetwork(model: string): TrmNetwork {
-  return networkFromSafetensors(new Uint8Array(readFileSync(model)));
+  try {
+    return networkFromSafetensors(new Uint8Array(readFileSync(model)));
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CheckpointError(`model file ${model}: ${e.message}`);
+    throw e;
+  }
 }
 
 interface Codec {
@@ -69,10 +75,10 @@ interface Codec {
   verdict(input: Int32Array, answer: Int32Array): string;
 }
 
-function codecOf(task: 'sudoku' | 'maze' | 'arc', n: number | undefined): Codec {
+function codecOf(task: 'sudoku' | 'maze' | 'arc'): Codec {
   if (task === 'sudoku') {
     return {
-      encode: (t) => sudokuToTokens(t, n),
+      encode: (t) => sudokuToTokens(t),
       draw: (tokens) => drawSudoku(sudokuFromTokens(tokens)),
       verdict: (input, answer) => {
         const given = sudokuFromTokens(input);
@@ -114,8 +120,7 @@ export async function runSolve(puzzleArg: string | undefined, opts: SolveCliOpti
   await startBackend(opts.backend);
   const net = loadNetwork(model);
   try {
-    const n = task === 'sudoku' ? Math.round(Math.sqrt(net.config.seqLen)) : undefined;
-    const codec = codecOf(task, n);
+    const codec = codecOf(task);
     let input: Int32Array;
     if (opts.testPuzzle !== undefined) {
       if (!run) throw new UsageError('--test-puzzle: the checkpoint is not in a run folder (no run.json next to it)', 'pass the puzzle itself or --file');
@@ -129,8 +134,7 @@ export async function runSolve(puzzleArg: string | undefined, opts: SolveCliOpti
       if (opts.file !== undefined) {
         const path = resolve(opts.file);
         if (!existsSync(path) || statSync(path).isDirectory()) throw new UsageError(`--file ${path}: no such file`);
-        const raw = readFileSync(path, 'utf8');
-        text = task === 'sudoku' ? (raw.split(/\r?\n/).find((l) => l.trim() !== '') ?? '') : raw;
+        text = readFileSync(path, 'utf8');
       }
       input = codec.encode(text!);
     }
