@@ -3,6 +3,7 @@
  * one line on stderr and an exit code, so tests call it in-process exactly as the binary does.
  */
 import { Command, CommanderError } from 'commander';
+import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
 import { solveCommand } from './commands/solve.js';
 import { trainCommand } from './commands/train.js';
@@ -16,7 +17,7 @@ export function buildProgram(io: CliIO): Command {
     .description('Tiny Recursive Models on TensorFlow.js: train, solve, eval, data, experiment, bench, convert')
     .version(VERSION)
     .showSuggestionAfterError(true);
-  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io)]) program.addCommand(cmd);
+  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io), dataCommand(io)]) program.addCommand(cmd);
   const configure = (c: Command) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
@@ -29,8 +30,15 @@ export function buildProgram(io: CliIO): Command {
 /** Runs `trm` with `argv` (without `node trm`); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const program = buildProgram(io);
-  const sub = program.commands.find((c) => c.name() === argv[0]);
-  const name = sub ? `trm ${sub.name()}` : 'trm';
+  // The command named in errors: `trm data convert`, `trm train`, or `trm`.
+  let name = 'trm';
+  let cmd = program;
+  for (const a of argv) {
+    const sub = cmd.commands.find((c) => c.name() === a);
+    if (!sub) break;
+    name += ` ${a}`;
+    cmd = sub;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
