@@ -6,6 +6,8 @@ export interface CliIO {
   stderr: Writable;
   /** Working directory for relative paths (default process.cwd()). */
   cwd?: string;
+  /** The arguments `main` was called with (recorded in reports, passed to worker processes). */
+  argv?: readonly string[];
 }
 
 export function print(io: CliIO, line = ''): void {

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
+import { experimentCommand } from './commands/experiment.js';
 import { solveCommand } from './commands/solve.js';
 import { trainCommand } from './commands/train.js';
 import { EXIT_USAGE, errorLine, exitCodeOf } from './errors.js';
@@ -17,7 +18,7 @@ export function buildProgram(io: CliIO): Command {
     .description('Tiny Recursive Models on TensorFlow.js: train, solve, eval, data, experiment, bench, convert')
     .version(VERSION)
     .showSuggestionAfterError(true);
-  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io), dataCommand(io)]) program.addCommand(cmd);
+  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io), dataCommand(io), experimentCommand(io)]) program.addCommand(cmd);
   const configure = (c: Command) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
@@ -28,7 +29,8 @@ export function buildProgram(io: CliIO): Command {
 }
 
 /** Runs `trm` with `argv` (without `node trm`); resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(argv: readonly string[], streams: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const io: CliIO = { ...streams, argv };
   const program = buildProgram(io);
   // The command named in errors: `trm data convert`, `trm train`, or `trm`.
   let name = 'trm';
