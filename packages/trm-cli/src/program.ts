@@ -3,6 +3,7 @@
  * one line on stderr and an exit code, so tests call it in-process exactly as the binary does.
  */
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
 import { experimentCommand } from './commands/experiment.js';
@@ -18,7 +19,7 @@ export function buildProgram(io: CliIO): Command {
     .description('Tiny Recursive Models on TensorFlow.js: train, solve, eval, data, experiment, bench, convert')
     .version(VERSION)
     .showSuggestionAfterError(true);
-  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io), dataCommand(io), experimentCommand(io)]) program.addCommand(cmd);
+  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io), dataCommand(io), experimentCommand(io), benchCommand(io)]) program.addCommand(cmd);
   const configure = (c: Command) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
