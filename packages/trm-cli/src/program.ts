@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { convertCommand } from './commands/convert.js';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
 import { experimentCommand } from './commands/experiment.js';
@@ -19,7 +20,7 @@ export function buildProgram(io: CliIO): Command {
     .description('Tiny Recursive Models on TensorFlow.js: train, solve, eval, data, experiment, bench, convert')
     .version(VERSION)
     .showSuggestionAfterError(true);
-  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io), dataCommand(io), experimentCommand(io), benchCommand(io)]) program.addCommand(cmd);
+  for (const cmd of [trainCommand(io), solveCommand(io), evalCommand(io), dataCommand(io), experimentCommand(io), benchCommand(io), convertCommand(io)]) program.addCommand(cmd);
   const configure = (c: Command) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
