@@ -10,7 +10,7 @@ import { evalCommand } from './commands/eval.js';
 import { experimentCommand } from './commands/experiment.js';
 import { solveCommand } from './commands/solve.js';
 import { trainCommand } from './commands/train.js';
-import { EXIT_USAGE, errorLine, exitCodeOf } from './errors.js';
+import { EXIT_USAGE, UsageError, errorLine, exitCodeOf } from './errors.js';
 import type { CliIO } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -48,11 +48,12 @@ export async function main(argv: readonly string[], streams: CliIO = { stdout: p
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return err.code === 'commander.help' && argv.length > 0 ? EXIT_USAGE : 0;
+      // --help / --version exit 0; help shown because a command is missing (`trm`, `trm data`) exits 2.
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return err.code === 'commander.help' ? EXIT_USAGE : 0;
       // A parser's own UsageError arrives wrapped by commander (invalid argument); unwrap its message.
       const cause = (err as CommanderError & { cause?: unknown }).cause;
       const message = err.message.replace(/^error: /, '');
-      io.stderr.write(`${errorLine(name, cause instanceof Error ? cause : new Error(message), name)}\n`);
+      io.stderr.write(`${errorLine(name, cause instanceof Error ? cause : new UsageError(message), name)}\n`);
       return EXIT_USAGE;
     }
     io.stderr.write(`${errorLine(name, err, name)}\n`);
