@@ -91,6 +91,8 @@ export async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
     const table = sweepTable(sweep.sweep);
     print(io, `depth curve: solved (exact accuracy, %) of ${sweep.examples} held-out puzzles vs supervision steps at test`);
     print(io, table);
+    print(io, 'cell accuracy (%):');
+    print(io, sweepTable(sweep.sweep, { metric: 'cellAcc' }));
     if (aa) print(io, `AA (derangement, §9.1): AA_y ${aa.aaY?.toFixed(3)}, AA_z ${aa.aaZ?.toFixed(3)}, AA_pred ${aa.aaPred?.toFixed(3)} over ${aa.rows} rows`);
     print(io, `(${seconds.toFixed(1)} s)`);
     if (opts.out) {

@@ -23,7 +23,7 @@ import { TASK_NAMES, buildSplits, type TaskKind, type TaskSpec } from '../tasks.
 
 export interface TrainOptions extends CommonOptions {
   task: TaskKind;
-  n: number;
+  n: string;
   side?: number;
   dataDir?: string;
   subsets?: string;
@@ -195,11 +195,6 @@ export async function runTrain(opts: TrainOptions, io: CliIO, fileConfig?: Parti
   let best = -1;
   let last: EvalMetrics | null = null;
   let m: StepMetrics | null = null;
-  const logLine = (s: string) => {
-    if (bar) bar.stop();
-    note(io, s);
-    if (bar) bar.start(byTime ? Math.round(budget) : targetSteps, byTime ? Math.round(m?.seconds ?? 0) : trainer.step, payload);
-  };
   try {
     for (;;) {
       if (trainer.step >= targetSteps || (m && m.seconds >= budget)) break;
@@ -226,7 +221,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO, fileConfig?: Parti
       payload.loss = m.loss.toFixed(3);
       payload.sps = (m.step / Math.max(m.seconds, 1e-9)).toFixed(2);
       bar?.update(byTime ? Math.min(Math.round(m.seconds), Math.round(budget)) : trainer.step, payload);
-      if (!bar && trainer.step % opts.evalEvery === 0) logLine(`step ${m.step}: loss ${payload.loss}, test exact ${payload.exact}, ${payload.sps} steps/s`);
+      if (!bar && trainer.step % opts.evalEvery === 0) note(io, `step ${m.step}: loss ${payload.loss}, test exact ${payload.exact}, ${payload.sps} steps/s`);
     }
     bar?.stop();
     flush();
