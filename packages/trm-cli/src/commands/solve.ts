@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CheckpointError, READOUT_NAMES, Rng, networkFromSafetensors, solve, type ReadoutName, type SolveStep, type TrmNetwork } from '@trm-ts/core';
-import { arcGridFromTokens, arcGridToTokens, drawSudoku, isValidSolution, mazeFromTokens, mazeToTokens, sudokuFromTokens, sudokuSpec, sudokuToTokens } from '@trm-ts/data';
+import { MAZE_CHARSET, arcGridFromTokens, arcGridToTokens, drawSudoku, isValidSolution, mazeToTokens, sudokuFromTokens, sudokuSpec, sudokuToTokens } from '@trm-ts/data';
 import { startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { print, type CliIO } from '../io.js';
@@ -14,10 +14,12 @@ import { applyConfigFile, choice, int, num, readJson, withCommon, type CommonOpt
 import { buildSplits, type TaskSpec } from '../tasks.js';
 import type { RunInfo } from './train.js';
 
+type SolveTask = 'sudoku' | 'maze' | 'arc' | 'tokens';
+
 export interface SolveCliOptions extends CommonOptions {
   checkpoint: string;
   file?: string;
-  task?: 'sudoku' | 'maze' | 'arc';
+  task?: SolveTask;
   testPuzzle?: string;
   maxSteps?: number;
   haltThreshold: number;
@@ -34,7 +36,7 @@ export function solveCommand(io: CliIO): Command {
   withCommon(cmd)
     .requiredOption('--checkpoint <path>', 'a model .safetensors file, or a run folder of trm train (uses its model.safetensors)')
     .option('--file <path>', 'read the puzzle from a file (sudoku: the grid, whitespace and |-+ ignored; maze: one row per line; ARC: JSON rows)')
-    .addOption(new Option('--task <name>', 'sudoku, maze or arc (default: the run folder\'s task, else sudoku)').argParser(choice('--task', ['sudoku', 'maze', 'arc'] as const)))
+    .addOption(new Option('--task <name>', "how to read and draw the puzzle: sudoku, maze, arc, or tokens (ids separated by spaces or commas; custom tasks). Default: the run's task, else sudoku").argParser(choice('--task', ['sudoku', 'maze', 'arc', 'tokens'] as const)))
     .option('--test-puzzle <i>', "solve puzzle i of the run's held-out test split ('random' = a random one)")
     .option('--max-steps <n>', 'N_test: the most supervision steps (default: the model\'s N_sup)', int('--max-steps'))
     .option('--halt-threshold <p>', 'stop once sigmoid(q_halt) >= p (1 = run every step)', num('--halt-threshold', (x) => x > 0 && x <= 1, 'a probability in (0, 1]'), 0.5)
@@ -75,7 +77,18 @@ interface Codec {
   verdict(input: Int32Array, answer: Int32Array): string;
 }
 
-function codecOf(task: 'sudoku' | 'maze' | 'arc'): Codec {
+function codecOf(task: SolveTask): Codec {
+  if (task === 'tokens') {
+    return {
+      encode: (t) => {
+        const ids = t.trim().split(/[\s,]+/).map(Number);
+        if (!ids.every((x) => Number.isInteger(x) && x >= 0)) throw new UsageError('puzzle: expected token ids (integers >= 0) separated by spaces or commas');
+        return Int32Array.from(ids);
+      },
+      draw: (tokens) => Array.from(tokens).join(' '),
+      verdict: () => 'the predicted tokens',
+    };
+  }
   if (task === 'sudoku') {
     return {
       encode: (t) => sudokuToTokens(t),
@@ -93,7 +106,12 @@ function codecOf(task: 'sudoku' | 'maze' | 'arc'): Codec {
   if (task === 'maze') {
     return {
       encode: (t) => mazeToTokens(t.includes('/') ? t.split('/') : t.split(/\r?\n/).filter(Boolean)),
-      draw: (tokens) => mazeFromTokens(tokens).join('\n'),
+      // Predictions may hold PAD (0), which the strict decoder rejects: drawn as '?'.
+      draw: (tokens) => {
+        const side = Math.round(Math.sqrt(tokens.length));
+        const text = Array.from(tokens, (t) => MAZE_CHARSET[t - 1] ?? '?').join('');
+        return Array.from({ length: side }, (_, r) => text.slice(r * side, (r + 1) * side)).join('\n');
+      },
       verdict: () => 'a path drawn with o',
     };
   }
@@ -114,7 +132,8 @@ function codecOf(task: 'sudoku' | 'maze' | 'arc'): Codec {
 
 export async function runSolve(puzzleArg: string | undefined, opts: SolveCliOptions, io: CliIO): Promise<void> {
   const { model, run } = resolveCheckpoint(opts.checkpoint);
-  const task = opts.task ?? (run?.task.task === 'maze' || run?.task.task === 'arc' ? run.task.task : 'sudoku');
+  const kind = run?.task.task;
+  const task: SolveTask = opts.task ?? (kind === 'maze' || kind === 'arc' ? kind : kind === 'custom' ? 'tokens' : 'sudoku');
   const sources = [puzzleArg !== undefined, opts.file !== undefined, opts.testPuzzle !== undefined].filter(Boolean).length;
   if (sources !== 1) throw new UsageError(`expected exactly one puzzle source (an argument, --file or --test-puzzle), got ${sources}`, "e.g. trm solve '1..4....' --checkpoint runs/train");
   await startBackend(opts.backend);

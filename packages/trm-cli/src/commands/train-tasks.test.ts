@@ -22,12 +22,20 @@ describe('trm train on every kind of task (one step each)', () => {
     const run = await trainRun('custom', '--task', 'custom', '--module', module);
     expect(run.config.model).toMatchObject({ seqLen: 6, vocabSize: 11 });
     expect(run.result.test.count).toBe(8);
+    const s = await runCli('solve', '--checkpoint', join(dir, 'custom'), '--test-puzzle', '0', '--halt-threshold', '1');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/^step  2 .*\n(\d+ ){5}\d+$/m);
+    const t = await runCli('solve', '1 2 3 4 5 6', '--checkpoint', join(dir, 'custom'), '--max-steps', '1');
+    expect(t.code, t.stderr).toBe(0);
   });
 
   it('generated mazes', async () => {
     const run = await trainRun('maze', '--task', 'maze', '--side', '5', '--train-size', '6', '--test-size', '3');
     expect(run.config.model).toMatchObject({ seqLen: 25, vocabSize: 6 });
     expect(run.result.test.count).toBe(3);
+    const s = await runCli('solve', '--checkpoint', join(dir, 'maze'), '--test-puzzle', '0', '--halt-threshold', '1');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/^step  2 .*\n([# SGo?]{5}\n){5}/m);
   });
 
   it('an ARC subset from the challenges / solutions JSON files', async () => {
@@ -41,6 +49,9 @@ describe('trm train on every kind of task (one step each)', () => {
     }
     const run = await trainRun('arc', '--task', 'arc', '--data-dir', arc, '--eval-puzzles', '4');
     expect(run.config.model).toMatchObject({ seqLen: 900, vocabSize: 12 });
+    const s = await runCli('solve', '[[1,4],[2,3]]', '--checkpoint', join(dir, 'arc'), '--max-steps', '1');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/^1 4\n2 3\n/);
   });
 
   it('a module without a default export is one line, exit 2', async () => {
