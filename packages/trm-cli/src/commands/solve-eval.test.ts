@@ -32,7 +32,7 @@ describe('trm solve (end to end, tiny)', () => {
     expect(r1.stdout.match(/^step /gm)).toHaveLength(2);
     const r2 = await runCli('solve', '--test-puzzle', 'random', '--checkpoint', run, '--k', '2', '--readout', 'cellMode');
     expect(r2.code, r2.stderr).toBe(0);
-    expect(r2.stdout).toMatch(/puzzle \d+ of the held-out test split \(12 puzzles, never trained on\)/);
+    expect(r2.stdout).toMatch(/puzzle \d+ of the run's test split \(12 puzzles held out from training\)/);
   });
 
   const bad: [string, string[], RegExp][] = [

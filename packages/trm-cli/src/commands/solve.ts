@@ -147,7 +147,7 @@ export async function runSolve(puzzleArg: string | undefined, opts: SolveCliOpti
       const i = opts.testPuzzle === 'random' ? new Rng(opts.seed).int(0, test.numExamples - 1) : Number(opts.testPuzzle);
       if (!Number.isInteger(i) || i < 0 || i >= test.numExamples) throw new UsageError(`--test-puzzle: expected 'random' or an index in 0..${test.numExamples - 1}, got '${opts.testPuzzle}'`);
       input = Int32Array.from(test.example(i).inputs);
-      print(io, `puzzle ${i} of the held-out test split (${test.numExamples} puzzles, never trained on)`);
+      print(io, `puzzle ${i} of the run's test split (${test.numExamples} puzzles held out from training)`);
     } else {
       let text = puzzleArg;
       if (opts.file !== undefined) {
