@@ -48,7 +48,7 @@ export function installZeroCopyKernels(): void {
   });
 }
 
-/** Puts tfjs-backend-wasm's own (copying) kernels back, e.g. to measure the difference (examples/bench --copying-kernels). */
+/** Puts tfjs-backend-wasm's own (copying) kernels back, e.g. to measure the difference (`trm bench --copying-kernels`). */
 export function restoreCopyingKernels(): void {
   if (!installed || !originals) return;
   for (const k of [originals.identity, originals.cast]) {

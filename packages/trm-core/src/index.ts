@@ -73,3 +73,10 @@ export {
 export { SAFETENSORS_DTYPES, toFloat32, type SafetensorsDtype, type SafetensorsData } from './checkpoint/dtypes.js';
 export { CHECKPOINT_KEY_PREFIXES, DEFAULT_CHECKPOINT_PREFIX, PUZZLE_TABLE_KEY } from './checkpoint/state-dict.js';
 export { snapshotToSafetensors, snapshotFromSafetensors, trainerCheckpointBytes } from './train/checkpoint.js';
+
+// Inference
+export { predict, solve, type SolveInputs, type SolveOptions, type SolveResult, type SolveStep } from './infer/solve.js';
+export {
+  READOUTS, READOUT_NAMES, cellModeGrids, checkRuns, confidenceChoices, gatherRuns, puzzleModeChoices, readout, readoutDef, readoutGrids, sigmoid,
+  type ReadoutDef, type ReadoutName, type RunsDims,
+} from './infer/readouts.js';

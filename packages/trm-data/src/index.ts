@@ -25,3 +25,4 @@ export { sudokuTask } from './sudoku/task.js';
 export { mazeTask } from './maze/task.js';
 export { arcTask } from './arc/task.js';
 export { officialTask } from './official/task.js';
+export { sudokuToTokens, sudokuFromTokens, drawSudoku, mazeToTokens, mazeFromTokens, arcGridToTokens, arcGridFromTokens } from './tokens.js';

@@ -6,16 +6,7 @@
  */
 import { ConfigError, ShapeError, check } from '@trm-ts/core';
 import { labelCounts, runRowCorrect, stepScore, type RowMask, type StepScore } from './metrics.js';
-import {
-  READOUT_NAMES,
-  cellModeGrids,
-  checkRuns,
-  confidenceChoices,
-  puzzleModeChoices,
-  type ReadoutName,
-  type RunsDims,
-  type TokenArray,
-} from './readouts.js';
+import { READOUTS, READOUT_NAMES, checkRuns, type ReadoutName, type RunsDims, type TokenArray } from './readouts.js';
 
 export interface SweepOptions {
   /** Numbers of runs to read out, each a prefix of the runs (k = 3 uses runs 0..2); e.g. [1, 3, 5, 7]. */
@@ -102,17 +93,11 @@ export class SweepAccumulator {
     const nK = this.ks.length;
     const scores: StepScore[] = [];
     for (const name of this.readouts) {
-      if (name === 'cellMode') {
-        const grids = cellModeGrids(preds, dims, this.ks);
-        for (const grid of grids) scores.push(scoreRows(runRowCorrect(grid, labels, { runs: 1, batch: B, cells: L }), new Int32Array(B), counts));
+      const def = READOUTS[name];
+      if (def.kind === 'cell') {
+        for (const grid of def.grids(preds, qHalt, dims, this.ks)) scores.push(scoreRows(runRowCorrect(grid, labels, { runs: 1, batch: B, cells: L }), new Int32Array(B), counts));
       } else {
-        const choices =
-          name === 'single'
-            ? this.ks.map(() => new Int32Array(B))
-            : name === 'confidence'
-              ? confidenceChoices(qHalt, dims, this.ks)
-              : puzzleModeChoices(preds, qHalt, dims, this.ks);
-        for (const choice of choices) scores.push(scoreRows(correct, choice, counts));
+        for (const choice of def.choose(preds, qHalt, dims, this.ks)) scores.push(scoreRows(correct, choice, counts));
       }
     }
 

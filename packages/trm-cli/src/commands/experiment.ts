@@ -1,48 +1,72 @@
 /**
- * `pnpm --filter @trm-ts/eval experiment A|B [--scale cpu30|cpu] [--seeds 1,2] [--workers N] [--out DIR] [--size 4|6]`
- * Builds the sudoku splits (@trm-ts/data, §7.8, §11.4), runs Exp A or Exp B on the wasm backend and writes
- * report.md, the SVG plots and result.json to DIR (default docs/experiments/exp-a | exp-b at the repository root).
- * `--workers N` trains N models at a time, each in a worker process of its own with one wasm thread (default:
- * the number of CPU cores, at most the number of jobs); the results do not depend on N.
- * `--steps N` overrides the scale's optimizer steps (a quick look; the report states the steps used).
- * `--rebuild` re-renders report.md and the plots from DIR/result.json without running anything.
- * Bundled by tsup (see package.json) because trm-core's gradient registration needs esbuild (src/gradients.ts).
+ * `trm experiment a|b` (moved here from @trm-ts/eval's experiment-cli; the library functions stay in
+ * @trm-ts/eval): builds the sudoku splits (@trm-ts/data, §7.8, §11.4), runs Exp A or Exp B and writes
+ * report.md, the SVG plots and result.json to --out. `--workers N` trains N models at a time, each in a child
+ * process of its own (this same binary, with TRM_EXPERIMENT_WORKER=1); the results do not depend on N.
+ * `--rebuild` re-renders report.md and the plots from --out/result.json without running anything.
  */
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { useWasmBackend } from '@trm-ts/backend-wasm';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
 import { sudokuSplits } from '@trm-ts/data';
-import { experimentAReport, experimentBReport } from './experiment-report.js';
 import {
-  CPU30_SCALE,
-  CPU_SCALE,
-  jobLabel,
-  runExperimentA,
-  runExperimentB,
-  runExperimentJob,
-  type ExpAResult,
-  type ExpBResult,
-  type ExperimentData,
-  type ExperimentJob,
-  type ExperimentJobResult,
-  type ExperimentScale,
-} from './experiments.js';
+  CPU30_SCALE, CPU_SCALE, experimentAReport, experimentBReport, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
+  type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale,
+} from '@trm-ts/eval';
+import { startBackend } from '../backend.js';
+import { UsageError } from '../errors.js';
+import { note, print, type CliIO } from '../io.js';
+import { applyConfigFile, choice, int, withCommon, type CommonOptions } from '../options.js';
 
-const SCALES: Record<string, ExperimentScale> = { cpu30: CPU30_SCALE, cpu: CPU_SCALE };
-const USAGE = 'usage: experiment A|B [--scale cpu30|cpu] [--seeds 1,2,3] [--workers N] [--steps N] [--size 4|6] [--out DIR] [--rebuild]';
+/** A smoke-test scale (seconds, not minutes): checks the whole pipeline, measures nothing. */
+export const SMOKE_SCALE: Readonly<ExperimentScale> = Object.freeze({
+  ...CPU30_SCALE,
+  name: 'smoke',
+  reduced: true,
+  model: { ...CPU30_SCALE.model, hiddenSize: 8 }, // N_sup stays 8: Exp B draws N_sup ± 4
+  train: { ...CPU30_SCALE.train, globalBatchSize: 8, totalSteps: 2, lrWarmupSteps: 1 },
+  seeds: [1],
+  evalInterval: 1,
+  valSteps: 2,
+  testSteps: [1, 2],
+  ks: [1, 2],
+  alignmentSteps: 2,
+  alignmentExamples: 8,
+  evalBatch: 8,
+  splits: { train: 16, val: 8, test: 8 },
+});
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const SCALES: Record<string, Readonly<ExperimentScale>> = { cpu30: CPU30_SCALE, cpu: CPU_SCALE, smoke: SMOKE_SCALE };
+
+interface ExperimentCliOptions extends CommonOptions {
+  scale: string;
+  seeds?: string;
+  workers?: number;
+  steps?: number;
+  size: string;
+  out?: string;
+  rebuild?: boolean;
 }
 
-function fail(message: string): never {
-  console.error(`experiment: ${message}\n${USAGE}`);
-  process.exit(2);
+export function experimentCommand(io: CliIO): Command {
+  const cmd = new Command('experiment')
+    .description('run Exp A (random inits, best-of-k read-outs) or Exp B (training-time randomisation vs path independence) on 4×4 / 6×6 sudoku')
+    .argument('<which>', 'a or b', choice('<which>', ['a', 'b', 'A', 'B'] as const));
+  withCommon(cmd)
+    .option('--scale <name>', `scale: ${Object.keys(SCALES).join(', ')}`, choice('--scale', Object.keys(SCALES)), 'cpu30')
+    .option('--seeds <list>', "comma list of seeds (default: the scale's)")
+    .option('--workers <n>', 'models trained at a time, one child process each (default: the CPU count)', int('--workers'))
+    .option('--steps <n>', "optimizer steps (overrides the scale's; the report states the steps used)", int('--steps'))
+    .option('--size <n>', 'sudoku side 4 or 6', choice('--size', ['4', '6'] as const), '4')
+    .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
+    .option('--rebuild', 'only re-render report.md and the plots from <out>/result.json')
+    .action(async (which: string, opts: ExperimentCliOptions, c: Command) => {
+      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await runExperiment(which.toUpperCase() as 'A' | 'B', opts, io);
+    });
+  return cmd;
 }
 
 /** The splits of a scale (deterministic: split seed 42), built the same way by the parent and every worker. */
@@ -63,9 +87,9 @@ type ToWorker = { type: 'job'; id: number; job: ExperimentJob } | { type: 'exit'
 type FromWorker = { type: 'ready' } | { type: 'log'; line: string } | { type: 'result'; id: number; result: ExperimentJobResult } | { type: 'error'; id: number; message: string };
 
 /** Worker process: builds the data once, then runs the jobs the parent sends, one at a time. */
-async function worker(scale: ExperimentScale, size: 4 | 6): Promise<void> {
+async function worker(scale: ExperimentScale, size: 4 | 6, backend: string): Promise<void> {
   const send = (m: FromWorker) => process.send!(m);
-  await useWasmBackend();
+  await startBackend(backend);
   const data = buildData(scale, size);
   process.on('message', (m: ToWorker) => {
     if (m.type === 'exit') process.exit(0);
@@ -76,8 +100,8 @@ async function worker(scale: ExperimentScale, size: 4 | 6): Promise<void> {
   send({ type: 'ready' });
 }
 
-/** A pool of `n` worker processes; jobs go to whichever is free, results come back in job order. */
-function processPool(n: number, log: (l: string) => void): (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]> {
+/** A pool of `n` child processes (this binary); jobs go to whichever is free, results come back in job order. */
+function processPool(n: number, argv: readonly string[], log: (l: string) => void): (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]> {
   return (jobs) =>
     new Promise((resolveAll, reject) => {
       const results: ExperimentJobResult[] = new Array(jobs.length);
@@ -96,7 +120,7 @@ function processPool(n: number, log: (l: string) => void): (jobs: ExperimentJob[
         child.send({ type: 'job', id, job: jobs[id]! } satisfies ToWorker);
       };
       for (let w = 0; w < workers; w++) {
-        const child = fork(fileURLToPath(import.meta.url), process.argv.slice(2), { env: { ...process.env, TRM_EXPERIMENT_WORKER: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        const child = fork(process.argv[1]!, [...argv], { env: { ...process.env, TRM_EXPERIMENT_WORKER: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         children.push(child);
         child.on('message', (m: FromWorker) => {
           if (m.type === 'ready') give(child);
@@ -124,40 +148,30 @@ function processPool(n: number, log: (l: string) => void): (jobs: ExperimentJob[
     });
 }
 
-async function main(): Promise<void> {
-  const which = process.argv[2]?.toUpperCase();
-  const scaleName = arg('scale') ?? 'cpu30';
-  let scale = SCALES[scaleName];
-  const size = Number(arg("size") ?? 4) as 4 | 6;
-  if (which !== 'A' && which !== 'B') fail(`expected A or B as the first argument, got '${process.argv[2] ?? ''}'.`);
-  if (!scale) fail(`--scale: expected one of ${Object.keys(SCALES).join(', ')}, got '${scaleName}'.`);
-  if (size !== 4 && size !== 6) fail(`--size: expected 4 or 6, got '${arg('size')}'.`);
-  if (arg('steps') !== undefined) {
-    const steps = Number(arg('steps'));
-    if (!Number.isInteger(steps) || steps < 1) fail(`--steps: expected a positive integer, got '${arg('steps')}'.`);
-    scale = { ...scale, train: { ...scale.train, totalSteps: steps }, evalInterval: Math.min(scale.evalInterval, steps) };
-  }
-  if (process.env.TRM_EXPERIMENT_WORKER === '1') return worker(scale, size);
+async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: CliIO): Promise<void> {
+  let scale = SCALES[opts.scale]!;
+  const size = Number(opts.size) as 4 | 6;
+  if (opts.steps !== undefined) scale = { ...scale, train: { ...scale.train, totalSteps: opts.steps }, evalInterval: Math.min(scale.evalInterval, opts.steps) };
+  if (process.env.TRM_EXPERIMENT_WORKER === '1' && process.send) return worker(scale, size, opts.backend);
 
-  const seeds = arg('seeds')?.split(',').map(Number);
-  if (seeds && !seeds.every((s) => Number.isInteger(s))) fail(`--seeds: expected a comma list of integers, got '${arg('seeds')}'.`);
-  const workers = arg('workers') === undefined ? availableParallelism() : Number(arg('workers'));
-  if (!Number.isInteger(workers) || workers < 1) fail(`--workers: expected a positive integer, got '${arg('workers')}'.`);
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..'); // packages/trm-eval/dist/experiment → repository root
-  const out = resolve(arg('out') ?? join(root, 'docs/experiments', `exp-${which.toLowerCase()}`));
-  const command = `pnpm --filter @trm-ts/eval experiment ${process.argv.slice(2).filter((a) => a !== '--rebuild').join(' ')}`;
-  if (process.argv.includes('--rebuild')) {
-    // Re-renders report.md and the plots from a saved result.json (no training, no evaluation).
+  const seeds = opts.seeds?.split(',').map(Number);
+  if (seeds && !seeds.every((s) => Number.isInteger(s))) throw new UsageError(`--seeds: expected a comma list of integers, got '${opts.seeds}'`);
+  const workers = opts.workers ?? availableParallelism();
+  const out = resolve(opts.out ?? join('runs', `exp-${which.toLowerCase()}`));
+  const args = (io.argv ?? []).filter((a) => a !== '--rebuild');
+  const command = `trm ${args.join(' ')}`;
+  if (opts.rebuild) {
     const saved = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as (ExpAResult | ExpBResult) & { command?: string };
     await writeReport(out, saved, saved.command ?? command);
+    print(io, `re-rendered ${join(out, 'report.md')}`);
     return;
   }
-  const info = await useWasmBackend();
+  const info = await startBackend(opts.backend);
   const t0 = performance.now();
   const data = buildData(scale, size);
-  console.log(`data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; backend ${info.backend} ${JSON.stringify(info.details)}`);
-  const log = (l: string) => console.log(`[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
-  const runJobs = workers > 1 ? processPool(workers, log) : undefined;
+  const log = (l: string) => note(io, `[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
+  log(`data ready; backend ${info.backend} ${JSON.stringify(info.details)}`);
+  const runJobs = workers > 1 ? processPool(workers, io.argv ?? [], log) : undefined;
   const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs }) : await runExperimentB(data, { scale, seeds, log, runJobs });
   result.workers = runJobs ? workers : 1;
   mkdirSync(out, { recursive: true });
@@ -165,7 +179,7 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'result.json.tmp'), JSON.stringify({ command, backend: info, ...result }, null, 1));
   renameSync(join(out, 'result.json.tmp'), join(out, 'result.json'));
   await writeReport(out, result, command);
-  log(`wrote ${out}`);
+  print(io, `wrote ${join(out, 'report.md')}, result.json and the plots`);
 }
 
 async function writeReport(out: string, result: ExpAResult | ExpBResult, command: string): Promise<void> {
@@ -173,5 +187,3 @@ async function writeReport(out: string, result: ExpAResult | ExpBResult, command
   writeFileSync(join(out, 'report.md'), report.markdown);
   for (const [name, text] of Object.entries(report.files)) writeFileSync(join(out, name), text);
 }
-
-await main();
