@@ -3,7 +3,9 @@
  * fail with one readable line, and the JSON config file whose keys are the command's option names (flags given
  * on the command line win over the file).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { parseJsonText } from '@trm-ts/core';
+import { readFileGated } from '@trm-ts/core/node';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { BACKEND_CHOICES, parseBackend } from './backend.js';
@@ -59,26 +61,26 @@ export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
 
-/** Reads and parses a JSON file; a missing file or bad JSON is one UsageError naming the file. */
-export function readJson(path: string, what: string): unknown {
+/**
+ * Reads and parses a JSON file through the library's file gate (regular files only, size-limited, nesting
+ * bounded: docs/security.md); a missing file or bad JSON is one UsageError naming the file.
+ */
+export async function readJson(path: string, what: string): Promise<unknown> {
   if (!existsSync(path)) throw new UsageError(`${what} ${path}: no such file`, 'check the path');
   if (statSync(path).isDirectory()) throw new UsageError(`${what} ${path}: expected a file, got a directory`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${what} ${path}: not valid JSON (${(e as Error).message})`, 'fix the file, e.g. check commas and quotes');
-  }
+  const text = new TextDecoder().decode(await readFileGated(path, { kind: 'json' }));
+  return parseJsonText(text, `${what} ${path}`, (message) => new UsageError(message.replace(/\.$/, ''), 'fix the file, e.g. check commas and quotes'));
 }
 
 /**
  * Fills `opts` from the --config file: each key must be an option of `cmd` (or one of `extraKeys`, returned
  * separately); a flag given on the command line wins. String and number values go through the option's parser.
  */
-export function applyConfigFile(cmd: Command, opts: Record<string, unknown>, cwd: string, extraKeys: readonly string[] = []): Record<string, unknown> {
+export async function applyConfigFile(cmd: Command, opts: Record<string, unknown>, cwd: string, extraKeys: readonly string[] = []): Promise<Record<string, unknown>> {
   const extra: Record<string, unknown> = {};
   if (typeof opts.config !== 'string') return extra;
   const path = resolve(cwd, opts.config);
-  const cfg = readJson(path, '--config');
+  const cfg = await readJson(path, '--config');
   if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new UsageError(`--config ${path}: expected a JSON object, got ${Array.isArray(cfg) ? 'an array' : typeof cfg}`);
   const byKey = new Map(cmd.options.map((o) => [o.attributeName(), o]));
   for (const [k, v] of Object.entries(cfg)) {

@@ -77,7 +77,7 @@ export function benchCommand(io: CliIO): Command {
     .option('--no-isolate', 'run every config in this process (peak RSS is then shared)')
     .addOption(new Option('--child', 'internal: run one config and print its JSON').hideHelp())
     .action(async (opts: BenchOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runBench(opts, io);
     });
   return cmd;

@@ -4,7 +4,8 @@
  * input's extension. A safetensors result is checked by trm-core's own parser before the command reports success.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readFileGated } from '@trm-ts/core/node';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -34,18 +35,18 @@ export function convertCommand(io: CliIO): Command {
   withCommon(cmd)
     .option('--python <exe>', 'Python 3 with PyTorch (Debian: apt-get install python3-torch)', process.env.TRM_PYTHON ?? 'python3')
     .action(async (input: string, output: string, opts: ConvertOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
-      runConvert(input, output, opts, io);
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await runConvert(input, output, opts, io);
     });
   return cmd;
 }
 
-function runConvert(input: string, output: string, opts: ConvertOptions, io: CliIO): void {
+async function runConvert(input: string, output: string, opts: ConvertOptions, io: CliIO): Promise<void> {
   const src = resolve(input);
   const dst = resolve(output);
   if (!existsSync(src) || statSync(src).isDirectory()) throw new UsageError(`<in> ${src}: no such file`);
   const toTorch = src.endsWith('.safetensors');
-  if (toTorch) parseSafetensors(new Uint8Array(readFileSync(src))); // a bad file fails here, in one line
+  if (toTorch) parseSafetensors(await readFileGated(src, { kind: 'safetensors' })); // a bad file fails here, in one line
   const probe = spawnSync(opts.python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new UsageError(
@@ -63,7 +64,7 @@ function runConvert(input: string, output: string, opts: ConvertOptions, io: Cli
     print(io, `wrote ${dst}: ${summary.tensors} tensors (PyTorch state dict; load with torch.load)`);
     return;
   }
-  const parsed = parseSafetensors(new Uint8Array(readFileSync(dst)));
+  const parsed = parseSafetensors(await readFileGated(dst, { kind: 'safetensors' }));
   const keys = [...parsed.tensors.keys()];
   const trm = keys.some((k) => k === 'H_init' || CHECKPOINT_KEY_PREFIXES.some((p) => k === `${p}H_init`));
   print(io, `wrote ${dst}: ${keys.length} tensors${trm ? ' (a TRM state dict: load with loadSafetensorsInto or networkFromSafetensors + fromOfficialConfig)' : ''}`);

@@ -47,7 +47,7 @@ export function dataCommand(io: CliIO): Command {
     .addOption(new Option('--format <f>', 'csv or npy').default('csv').argParser(choice('--format', ['csv', 'npy'] as const)))
     .requiredOption('--out <dir>', 'output folder')
     .action(async (opts: GenerateOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runGenerate(opts, io);
     });
 
@@ -55,7 +55,7 @@ export function dataCommand(io: CliIO): Command {
   withCommon(convert)
     .addOption(task())
     .action(async (input: string, output: string, opts: ConvertOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runConvert(input, output, opts, io);
     });
 
@@ -63,7 +63,7 @@ export function dataCommand(io: CliIO): Command {
   withCommon(inspect)
     .addOption(task())
     .action(async (path: string, opts: ConvertOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runInspect(path, opts, io);
     });
 

@@ -44,7 +44,7 @@ export function evalCommand(io: CliIO): Command {
     .option('--seed <n>', 'seed of random inits', int('--seed', 0), 0)
     .option('--out <dir>', 'write result.json, report.md and sweep.svg here')
     .action(async (opts: EvalCliOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runEval(opts, io);
     });
   return cmd;
@@ -68,10 +68,10 @@ function* firstBatches(it: Iterable<TaskBatch>, count: number): Generator<TaskBa
 export async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
   const readouts = parseReadouts(opts.readouts);
   const ks = [...new Set(opts.ks)].sort((a, b) => a - b);
-  const { model, run } = resolveCheckpoint(opts.checkpoint);
+  const { model, run } = await resolveCheckpoint(opts.checkpoint);
   if (!run) throw new UsageError(`--checkpoint ${opts.checkpoint}: no run.json next to the model, so the test split is unknown`, 'pass the --out folder of trm train');
   const info = await startBackend(opts.backend);
-  const net = loadNetwork(model);
+  const net = await loadNetwork(model);
   try {
     const N = opts.steps ?? net.config.supervisionSteps;
     const record = opts.record ?? [...new Set([...Array.from({ length: Math.floor(Math.log2(N)) + 1 }, (_, i) => 2 ** i), N])].sort((a, b) => a - b);

@@ -63,7 +63,7 @@ export function experimentCommand(io: CliIO): Command {
     .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
     .option('--rebuild', 'only re-render report.md and the plots from <out>/result.json')
     .action(async (which: string, opts: ExperimentCliOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runExperiment(which.toUpperCase() as 'A' | 'B', opts, io);
     });
   return cmd;

@@ -2,7 +2,8 @@
  * `trm solve`: answers one puzzle (from the command line, a file, or the held-out test split of the run) with
  * a trained model, drawing the grid after every supervision step with its halting confidence sigmoid(q_halt).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readFileGated } from '@trm-ts/core/node';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CheckpointError, READOUT_NAMES, Rng, networkFromSafetensors, solve, type ReadoutName, type SolveStep, type TrmNetwork } from '@trm-ts/core';
@@ -45,26 +46,26 @@ export function solveCommand(io: CliIO): Command {
     .option('--seed <n>', 'seed of random inits and of --test-puzzle random', int('--seed', 0), 0)
     .option('--no-animate', 'print every step below the previous one instead of redrawing in place')
     .action(async (puzzle: string | undefined, opts: SolveCliOptions, c: Command) => {
-      applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
+      await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runSolve(puzzle, opts, io);
     });
   return cmd;
 }
 
 /** The model file and (when the path is a run folder or sits in one) the run's info. */
-export function resolveCheckpoint(path: string): { model: string; run: RunInfo | null } {
+export async function resolveCheckpoint(path: string): Promise<{ model: string; run: RunInfo | null }> {
   const p = resolve(path);
   if (!existsSync(p)) throw new UsageError(`--checkpoint ${p}: no such file or folder`, 'pass a .safetensors file or the --out folder of trm train');
   const model = statSync(p).isDirectory() ? join(p, 'model.safetensors') : p;
   if (!existsSync(model)) throw new UsageError(`--checkpoint ${p}: no model.safetensors in this folder`, 'has trm train finished? or pass the .safetensors file');
   const runPath = join(dirname(model), 'run.json');
-  return { model, run: existsSync(runPath) ? (readJson(runPath, 'run file') as RunInfo) : null };
+  return { model, run: existsSync(runPath) ? ((await readJson(runPath, 'run file')) as RunInfo) : null };
 }
 
 /** The network of a self-describing model file; a bad file is a CheckpointError naming it. */
-export function loadNetwork(model: string): TrmNetwork {
+export async function loadNetwork(model: string): Promise<TrmNetwork> {
   try {
-    return networkFromSafetensors(new Uint8Array(readFileSync(model)));
+    return networkFromSafetensors(await readFileGated(model, { kind: 'safetensors' }));
   } catch (e) {
     if (e instanceof CheckpointError) throw new CheckpointError(`model file ${model}: ${e.message}`);
     throw e;
@@ -131,13 +132,13 @@ function codecOf(task: SolveTask): Codec {
 }
 
 export async function runSolve(puzzleArg: string | undefined, opts: SolveCliOptions, io: CliIO): Promise<void> {
-  const { model, run } = resolveCheckpoint(opts.checkpoint);
+  const { model, run } = await resolveCheckpoint(opts.checkpoint);
   const kind = run?.task.task;
   const task: SolveTask = opts.task ?? (kind === 'maze' || kind === 'arc' ? kind : kind === 'custom' ? 'tokens' : 'sudoku');
   const sources = [puzzleArg !== undefined, opts.file !== undefined, opts.testPuzzle !== undefined].filter(Boolean).length;
   if (sources !== 1) throw new UsageError(`expected exactly one puzzle source (an argument, --file or --test-puzzle), got ${sources}`, "e.g. trm solve '1..4....' --checkpoint runs/train");
   await startBackend(opts.backend);
-  const net = loadNetwork(model);
+  const net = await loadNetwork(model);
   try {
     const codec = codecOf(task);
     let input: Int32Array;
@@ -153,7 +154,7 @@ export async function runSolve(puzzleArg: string | undefined, opts: SolveCliOpti
       if (opts.file !== undefined) {
         const path = resolve(opts.file);
         if (!existsSync(path) || statSync(path).isDirectory()) throw new UsageError(`--file ${path}: no such file`);
-        text = readFileSync(path, 'utf8');
+        text = new TextDecoder().decode(await readFileGated(path, { kind: 'csv' }));
       }
       input = codec.encode(text!);
     }

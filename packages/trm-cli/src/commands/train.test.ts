@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,11 +87,25 @@ describe('trm train: bad flags and files give one line and exit 2', () => {
     writeFileSync(bad, '{ steps: 3 }');
     const r1 = await runCli('train', '--config', bad);
     expect([r1.code, lines(r1.stderr).length]).toEqual([2, 1]);
-    expect(r1.stderr).toMatch(/not valid JSON/);
+    expect(r1.stderr).toMatch(/expected JSON, got \d+ characters that do not parse/);
     writeFileSync(bad, JSON.stringify({ stepz: 3 }));
     const r2 = await runCli('train', '--config', bad);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/unknown key 'stepz'.*Hint: valid keys: .*steps/);
+  });
+
+  it.skipIf(process.platform === 'win32')('a config file that is a FIFO or 10^5 levels deep: one line, exit 2, no hang', async () => {
+    const fifo = join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = performance.now();
+    const r1 = await runCli('train', '--config', fifo);
+    expect([r1.code, lines(r1.stderr).length]).toEqual([2, 1]);
+    expect(r1.stderr).toMatch(/fifo\.json/);
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, '['.repeat(100_000) + ']'.repeat(100_000));
+    const r2 = await runCli('train', '--config', deep);
+    expect([r2.code, lines(r2.stderr).length]).toEqual([2, 1]);
+    expect(performance.now() - t0).toBeLessThan(5_000);
   });
 
   it('--verbose adds the stack trace', async () => {

@@ -78,7 +78,7 @@ export function trainCommand(io: CliIO): Command {
     .option('--resume', 'continue from the newest checkpoint in <out>/checkpoints')
     .option('--no-progress', 'no progress bar (log lines only)')
     .action(async (opts: TrainOptions, c: Command) => {
-      const extra = applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd(), ['train']);
+      const extra = await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd(), ['train']);
       await runTrain(opts, io, extra.train as Partial<TrainConfig> | undefined);
     });
   return cmd;
