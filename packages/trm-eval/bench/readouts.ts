@@ -15,9 +15,9 @@ import {
   cellModeGrids,
   confidenceChoices,
   puzzleModeChoices,
-  runRowCorrect,
   type RunsDims,
 } from '../src/index.js';
+import { runRowCorrect } from '../src/metrics.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

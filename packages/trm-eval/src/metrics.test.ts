@@ -1,6 +1,7 @@
 import { ShapeError } from '@trm-ts/core';
 import { describe, expect, it } from 'vitest';
-import { IGNORE_LABEL, scorePredictions } from './metrics.js';
+import { IGNORE_LABEL } from '@trm-ts/core';
+import { scorePredictions } from './metrics.js';
 
 describe('scorePredictions (§8.1)', () => {
   const labels = Int32Array.from([1, 2, 3, 1, IGNORE_LABEL, 2, IGNORE_LABEL, IGNORE_LABEL, IGNORE_LABEL]);

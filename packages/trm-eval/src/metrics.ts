@@ -5,11 +5,8 @@
  *   fraction, then the row mean (equal to the plain cell mean when every row has the same label count);
  * - `solved` (exact accuracy) = fraction of counted rows whose non-ignored cells are all right.
  */
-import { ShapeError, check } from '@trm-ts/core';
+import { IGNORE_LABEL, ShapeError, check } from '@trm-ts/core';
 import { checkRuns, type RunsDims, type TokenArray } from './readouts.js';
-
-/** Label value that marks a cell without a target (PAD in ARC, padding rows; §7.1). */
-export const IGNORE_LABEL = -100;
 
 /** Optional per-example mask, `[B]`: falsy = padding row, excluded from every metric. */
 export type RowMask = ArrayLike<number | boolean>;
@@ -83,17 +80,25 @@ export function scorePredictions(pred: TokenArray, labels: Int32Array, cells: nu
     () => `scorePredictions: expected predictions and labels of equal length B·L (L = ${cells}), got ${pred.length} and ${labels.length}.`,
     ShapeError,
   );
-  const counts = labelCounts(labels, batch, cells, valid);
-  const correct = runRowCorrect(pred, labels, { runs: 1, batch, cells });
+  return scoreRows(runRowCorrect(pred, labels, { runs: 1, batch, cells }), new Int32Array(batch), labelCounts(labels, batch, cells, valid));
+}
+
+/**
+ * The one scorer (§8.1): per example b, the run `choice[b]` is scored — `correct` holds right cells per run row
+ * (row r·B + b), `counts` labelled cells per example (0 = not counted). One answer per example is choice 0.
+ */
+export function scoreRows(correct: Int32Array, choice: Int32Array, counts: Int32Array): StepScore {
+  const B = counts.length;
   let rows = 0;
-  let solvedCount = 0;
-  let cellAccSum = 0;
-  for (let b = 0; b < batch; b++) {
+  let solved = 0;
+  let acc = 0;
+  for (let b = 0; b < B; b++) {
     const n = counts[b]!;
     if (n === 0) continue;
+    const c = correct[choice[b]! * B + b]!;
     rows++;
-    cellAccSum += correct[b]! / n;
-    if (correct[b] === n) solvedCount++;
+    acc += c / n;
+    if (c === n) solved++;
   }
-  return stepScore(rows, solvedCount, cellAccSum);
+  return stepScore(rows, solved, acc);
 }

@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError } from '@trm-ts/core';
 import { describe, expect, it } from 'vitest';
-import { IGNORE_LABEL } from './metrics.js';
+import { IGNORE_LABEL } from '@trm-ts/core';
 import { EarlyExitTracker, SweepAccumulator, meanSweeps, type SweepResult } from './sweep.js';
 
 // B = 2 examples, L = 2 cells, R = 3 runs (rows r·B + b). Labels: example 0 → [1, 2], example 1 → [3, 3].

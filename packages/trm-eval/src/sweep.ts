@@ -5,7 +5,7 @@
  * only sums are kept, so memory does not grow with the number of steps.
  */
 import { ConfigError, ShapeError, check } from '@trm-ts/core';
-import { labelCounts, runRowCorrect, stepScore, type RowMask, type StepScore } from './metrics.js';
+import { labelCounts, runRowCorrect, scoreRows, stepScore, type RowMask, type StepScore } from './metrics.js';
 import { READOUTS, READOUT_NAMES, checkRuns, type ReadoutName, type RunsDims, type TokenArray } from './readouts.js';
 
 export interface SweepOptions {
@@ -136,23 +136,6 @@ export class SweepAccumulator {
   reset(): void {
     this.sums.clear();
   }
-}
-
-/** Per-row sums of a whole-run choice: `choice[b]` picks row `choice[b]·B + b` of `correct`. */
-function scoreRows(correct: Int32Array, choice: Int32Array, counts: Int32Array): StepScore {
-  const B = counts.length;
-  let rows = 0;
-  let solved = 0;
-  let acc = 0;
-  for (let b = 0; b < B; b++) {
-    const n = counts[b]!;
-    if (n === 0) continue;
-    const c = correct[choice[b]! * B + b]!;
-    rows++;
-    acc += c / n;
-    if (c === n) solved++;
-  }
-  return stepScore(rows, solved, acc);
 }
 
 /**

@@ -6,10 +6,10 @@
  * - All-pairs AA (§9.2) on a subsample of Bs examples: every example j rerun from every example i's final
  *   latents (Bs² runs, stacked several inits per forward pass); biased, off-diagonal and diagonal means.
  */
-import { ConfigError, check, type LatentInitMode, type Rng, type TaskBatch } from '@trm-ts/core';
+import { ConfigError, check, type BatchIterable, type LatentInitMode, type Rng, type TaskBatch } from '@trm-ts/core';
 import { AlignmentAccumulator, AllPairsAccumulator, randomDerangement, rollDerangement, type AlignmentResult, type AllPairsResult } from '../alignment.js';
 import { scorePredictions, stepScore } from '../metrics.js';
-import { asEvalModel, rngOf, type BatchSource, type EvalDepth, type EvalInit, type EvalModel, type ModelLike } from './model.js';
+import { asEvalModel, rngOf, type EvalDepth, type EvalInit, type EvalModel, type ModelLike } from './model.js';
 import { recordFlags, trajectory } from './trajectory.js';
 
 interface CommonOptions {
@@ -68,7 +68,7 @@ function listOf(flags: Uint8Array): number[] {
 }
 
 /** Derangement AA over every batch of `batches` (§9.1). Padding rows (valid = 0) neither count nor lend latents. */
-export async function derangementAlignment(model: ModelLike, batches: BatchSource, options: DerangementRunOptions): Promise<DerangementRunResult> {
+export async function derangementAlignment(model: ModelLike, batches: BatchIterable, options: DerangementRunOptions): Promise<DerangementRunResult> {
   const m = asEvalModel(model);
   const { derangement = 'roll', maxBatches = Infinity } = options;
   check(derangement === 'roll' || derangement === 'random', () => `derangementAlignment: expected derangement 'roll' or 'random', got '${String(derangement)}'.`, ConfigError);
@@ -148,7 +148,7 @@ export interface AllPairsRunResult {
 }
 
 /** Collects the first `n` valid rows of a batch source into one batch (no padding rows). */
-export async function takeExamples(batches: BatchSource, n: number, cells: number): Promise<TaskBatch> {
+export async function takeExamples(batches: BatchIterable, n: number, cells: number): Promise<TaskBatch> {
   check(Number.isInteger(n) && n >= 1, () => `takeExamples: expected n >= 1, got ${n}.`, ConfigError);
   const inputs = new Int32Array(n * cells);
   const labels = new Int32Array(n * cells);
@@ -169,7 +169,7 @@ export async function takeExamples(batches: BatchSource, n: number, cells: numbe
 }
 
 /** All-pairs AA (§9.2) on the first Bs valid examples of `batches`. */
-export async function allPairsAlignment(model: ModelLike, batches: BatchSource, options: AllPairsRunOptions): Promise<AllPairsRunResult> {
+export async function allPairsAlignment(model: ModelLike, batches: BatchIterable, options: AllPairsRunOptions): Promise<AllPairsRunResult> {
   const m = asEvalModel(model);
   const { examples: Bs = 16, rowsPerPass = 256 } = options;
   check(Number.isInteger(Bs) && Bs >= 2, () => `allPairsAlignment: expected examples to be an integer >= 2, got ${Bs}.`, ConfigError);

@@ -3,9 +3,9 @@
  * steps (official: N_sup = 16, no early stop, §4.5); the final step's predictions and q_halt of every non-padding
  * row vote in an ArcVoter, which ranks, scores pass@K and builds the submission.
  */
-import { ConfigError, check, type LatentInitMode, type Rng } from '@trm-ts/core';
+import { ConfigError, check, type BatchIterable, type LatentInitMode, type Rng } from '@trm-ts/core';
 import { ArcVoter, type ArcEvalResult, type ArcTestPuzzles } from '../arc/voter.js';
-import { asEvalModel, rngOf, type BatchSource, type EvalDepth, type ModelLike } from './model.js';
+import { asEvalModel, rngOf, type EvalDepth, type ModelLike } from './model.js';
 import { trajectory } from './trajectory.js';
 
 export interface ArcRunOptions {
@@ -34,7 +34,7 @@ export interface ArcRunResult extends ArcEvalResult {
 }
 
 /** Runs the model over the ARC test batches and scores the votes. */
-export async function evaluateArc(model: ModelLike, batches: BatchSource, options: ArcRunOptions): Promise<ArcRunResult> {
+export async function evaluateArc(model: ModelLike, batches: BatchIterable, options: ArcRunOptions): Promise<ArcRunResult> {
   const m = asEvalModel(model);
   const { steps, identifiers, testPuzzles, blankId = 0, init = 'static', initScale, depth = {}, maxBatches = Infinity } = options;
   const voter = options.voter ?? new ArcVoter();

@@ -76,9 +76,6 @@ export function asEvalModel(model: ModelLike): EvalModel {
   return model instanceof TrmNetwork ? evalModelOf(model) : model;
 }
 
-/** Batches as a sync or async iterable (e.g. `dataset.batches({ batchSize })` of @trm-ts/data). */
-export type BatchSource = Iterable<TaskBatch> | AsyncIterable<TaskBatch>;
-
 /** Latents given explicitly, one row per stacked row: `[rows·P·D]` each (e.g. AA run 2, §9.1). */
 export interface LatentValues {
   y: Float32Array;

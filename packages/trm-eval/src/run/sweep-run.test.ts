@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, type TaskBatch } from '@trm-ts/core';
 import { describe, expect, it } from 'vitest';
-import { IGNORE_LABEL } from '../metrics.js';
+import { IGNORE_LABEL } from '@trm-ts/core';
 import { runSweep } from './sweep-run.js';
 import { counterModel, randomBatch, tinyNet, withTinyNet } from './test-helpers.js';
 import { trajectory, type TrajectoryOptions } from './trajectory.js';

@@ -4,10 +4,10 @@
  * one forward pass (SweepAccumulator), so breadth costs k× the forward passes and the read-outs only O(k·B·L).
  * The time of the forward passes and of the read-outs is measured separately and reported.
  */
-import { ConfigError, check, type LatentInitMode, type Rng } from '@trm-ts/core';
+import { ConfigError, check, type BatchIterable, type LatentInitMode, type Rng } from '@trm-ts/core';
 import type { ReadoutName } from '../readouts.js';
 import { EarlyExitTracker, SweepAccumulator, type SweepResult } from '../sweep.js';
-import { asEvalModel, checkNoise, rngOf, type BatchSource, type EvalDepth, type LatentNoise, type ModelLike } from './model.js';
+import { asEvalModel, checkNoise, rngOf, type EvalDepth, type LatentNoise, type ModelLike } from './model.js';
 import { recordFlags, trajectory } from './trajectory.js';
 
 export interface SweepRunOptions {
@@ -68,7 +68,7 @@ export interface SweepRunResult {
 const now = () => performance.now();
 
 /** Runs the sweep over every batch of `batches` (e.g. the test split) and returns the curves. */
-export async function runSweep(model: ModelLike, batches: BatchSource, options: SweepRunOptions): Promise<SweepRunResult> {
+export async function runSweep(model: ModelLike, batches: BatchIterable, options: SweepRunOptions): Promise<SweepRunResult> {
   const m = asEvalModel(model);
   const { steps, ks = [1], init = 'static', initScale, noise, depth = {}, earlyExit = false, maxBatches = Infinity, onProgress } = options;
   const flags = recordFlags(options.record, steps, 'runSweep');
