@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
 import { describe, expect, it } from 'vitest';
+import { buildChildScript } from '@trm-ts/testing';
 import { MAX_WASM_THREADS, useWasmThreadsBackend } from './threads.js';
 
 /** Plain triple loop: the independent reference for the threaded matMul. */
@@ -50,17 +50,12 @@ describe('wasm-threads backend adapter (Node)', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const outDir = join(here, '..', '.test-build'); // inside the package: the child's external imports resolve from its node_modules
     try {
-      await build({
-        entry: { 'threads-exit-child': join(here, 'testing/threads-exit-child.ts') },
+      await buildChildScript({
+        name: 'threads-exit-child',
+        entry: join(here, 'testing/threads-exit-child.ts'),
         outDir,
-        format: ['esm'],
-        platform: 'node',
-        silent: true,
-        config: false,
-        noExternal: [/^@trm-ts\//, /^@tensorflow\/tfjs-core\/dist\//],
-        esbuildOptions(o) {
-          o.alias = { '@trm-ts/core': resolve(here, '../../trm-core/src/index.ts') }; // source, not a build
-        },
+        noExternal: [/^@trm-ts\//],
+        alias: { '@trm-ts/core': resolve(here, '../../trm-core/src/index.ts') }, // source, not a build
       });
       const t0 = performance.now();
       const r = spawnSync(process.execPath, [join(outDir, 'threads-exit-child.js')], { encoding: 'utf8', timeout: 60_000 });

@@ -116,3 +116,18 @@ export function parseJsonText(
     throw makeError(`${head}expected JSON, got ${text.length} characters that do not parse${at ? ` (at character ${at})` : ''}. The file is corrupt or not JSON`, 'json');
   }
 }
+
+/** Total of non-finite values over named arrays, and the names of the arrays that hold any. */
+export function countNonFinite(named: Iterable<readonly [string, ArrayLike<number>]>): { count: number; names: string[] } {
+  let count = 0;
+  const names: string[] = [];
+  for (const [name, a] of named) {
+    let here = 0;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) here++;
+    if (here) {
+      count += here;
+      names.push(name);
+    }
+  }
+  return { count, names };
+}

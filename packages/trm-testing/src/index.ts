@@ -32,3 +32,33 @@ export async function expectBackendComputes(): Promise<void> {
     y.dispose();
   });
 }
+
+/** What `fn` throws; fails the test if it returns normally. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  expect.fail('expected the call to throw, but it returned');
+}
+
+/**
+ * Bundles a child-process script for a test that runs it with `node` (e.g. to kill it, or to see it exit):
+ * ESM for Node, tfjs-core's gradient files bundled as in the package builds, the bare tfjs imports external.
+ */
+export async function buildChildScript(opts: { name: string; entry: string; outDir: string; noExternal?: RegExp[]; alias?: Record<string, string> }): Promise<void> {
+  const { build } = await import('tsup');
+  await build({
+    entry: { [opts.name]: opts.entry },
+    outDir: opts.outDir,
+    format: ['esm'],
+    platform: 'node',
+    silent: true,
+    config: false,
+    noExternal: [...(opts.noExternal ?? []), /^@tensorflow\/tfjs-core\/dist\//],
+    esbuildOptions(o) {
+      if (opts.alias) o.alias = opts.alias;
+    },
+  });
+}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkLeaksEachTest } from '@trm-ts/testing';
 import { CheckpointError } from '../errors.js';
 import { TrmNetwork } from '../model/network.js';
 import { exportStateDict, modelToSafetensors, networkFromSafetensors } from './model-io.js';
@@ -12,12 +13,12 @@ const cfg = { seqLen: 4, vocabSize: 5, hiddenSize: 8, numHeads: 2, expansion: 2,
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 describe("modelToSafetensors dtype: 'float32'", () => {
+  checkLeaksEachTest();
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
 
   it('stores every tensor as F32, so a save reloads bit for bit (the default BF16 init vectors do not)', async () => {
-    const before = tf.memory().numTensors;
     const a = new TrmNetwork(cfg, { seed: 7 });
     const exact = await modelToSafetensors(a, { dtype: 'float32' });
     const header = parseSafetensors(exact).tensors;
@@ -40,11 +41,9 @@ describe("modelToSafetensors dtype: 'float32'", () => {
     a.dispose();
     b.dispose();
     c.dispose();
-    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('takes the options object, the positional form and a source of other weights alike', async () => {
-    const before = tf.memory().numTensors;
     const a = new TrmNetwork(cfg, { seed: 8 });
     const other = new TrmNetwork(cfg, { seed: 9 });
     const viaObject = await modelToSafetensors(a, { source: other.vars, prefix: 'p.', dtype: 'float32' });
@@ -62,16 +61,13 @@ describe("modelToSafetensors dtype: 'float32'", () => {
     expect(Array.from(viaRecord)).toEqual(Array.from(viaObject));
     a.dispose();
     other.dispose();
-    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("rejects an unknown dtype with a CheckpointError naming both choices", async () => {
-    const before = tf.memory().numTensors;
     const a = new TrmNetwork(cfg, { seed: 1 });
     const err = await modelToSafetensors(a, { dtype: 'float16' as never }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toBe(`modelToSafetensors dtype: expected 'bfloat16' or 'float32', got "float16". Leave it unset for the official layout.`);
     a.dispose();
-    expect(tf.memory().numTensors).toBe(before);
   });
 });

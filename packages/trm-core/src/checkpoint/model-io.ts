@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../errors.js';
 import { TrmNetwork, paramSpecs } from '../model/network.js';
 import { resolveTrmConfig, type TrmConfig } from '../config.js';
-import { checkpointJsonError, parseJsonText } from '../describe.js';
+import { checkpointJsonError, countNonFinite, parseJsonText } from '../describe.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { DEFAULT_CHECKPOINT_PREFIX, matchStateDict, type MatchStateDictOptions } from './state-dict.js';
 
@@ -159,16 +159,7 @@ export function networkFromSafetensors(bytes: Uint8Array, config?: Partial<TrmCo
   const shapes = new Map(paramSpecs(resolved).map((s) => [s.key, [...s.officialShape]]));
   const values = matchStateDict(shapes, parsed.tensors);
   if (opts.rejectNonFinite ?? true) {
-    let count = 0;
-    const names: string[] = [];
-    for (const [k, a] of values) {
-      let here = 0;
-      for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) here++;
-      if (here) {
-        count += here;
-        names.push(k);
-      }
-    }
+    const { count, names } = countNonFinite(values);
     if (count) {
       throw new CheckpointError(
         `model file: expected finite weights, got ${count} NaN / Inf values in ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, … (${names.length} tensors)` : ''}. ` +

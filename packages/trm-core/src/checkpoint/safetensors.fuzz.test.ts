@@ -167,6 +167,14 @@ const editArb = fc.record({
 
 type Edit = typeof editArb extends fc.Arbitrary<infer E> ? E : never;
 
+/** Edits that replace one field of an entry: the field, and the edit's property holding the new value. */
+const FIELD_EDITS: Record<string, readonly [field: string, from: string]> = {
+  shape: ['shape', 'shape'],
+  'huge-shape': ['shape', 'hugeShape'],
+  offsets: ['data_offsets', 'offsets'],
+  dtype: ['dtype', 'dtype'],
+};
+
 /** Applies one header edit to a valid file. */
 function applyEdit(file: Uint8Array, e: Edit): Uint8Array {
   const { pairs, data } = split(file);
@@ -179,17 +187,13 @@ function applyEdit(file: Uint8Array, e: Edit): Uint8Array {
   };
   switch (e.kind) {
     case 'shape':
-      setEntry({ ...entry, shape: e.shape });
-      break;
     case 'huge-shape':
-      setEntry({ ...entry, shape: e.hugeShape });
-      break;
     case 'offsets':
-      setEntry({ ...entry, data_offsets: e.offsets });
+    case 'dtype': {
+      const [field, from] = FIELD_EDITS[e.kind]!;
+      setEntry({ ...entry, [field]: (e as Record<string, unknown>)[from] });
       break;
-    case 'dtype':
-      setEntry({ ...entry, dtype: e.dtype });
-      break;
+    }
     case 'drop-field':
       if (entry) {
         delete entry[['dtype', 'shape', 'data_offsets'][e.j % 3]!];

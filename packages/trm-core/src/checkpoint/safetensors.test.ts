@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@trm-ts/testing';
 import { CheckpointError } from '../errors.js';
 import { DTYPE_ARRAY, SAFETENSORS_DTYPES, type SafetensorsDtype, dtypeSize } from './dtypes.js';
 import { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
@@ -24,12 +25,7 @@ const bytesOf = (a: ArrayBufferView) => [...new Uint8Array(a.buffer, a.byteOffse
 
 /** Asserts that parsing throws a SafetensorsError with `code` whose message contains every `mentions`. */
 function expectError(bytes: Uint8Array, code: SafetensorsErrorCode, ...mentions: string[]): SafetensorsError {
-  let caught: unknown;
-  try {
-    parseSafetensors(bytes);
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrownBy(() => parseSafetensors(bytes));
   expect(caught).toBeInstanceOf(SafetensorsError);
   expect(caught).toBeInstanceOf(CheckpointError);
   const err = caught as SafetensorsError;

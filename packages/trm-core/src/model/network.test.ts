@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { thrownBy } from '@trm-ts/testing';
 import '../gradients.js';
 import { ARC_AGI_ATT, MAZE_HARD_ATT, SUDOKU_EXTREME_ATT, SUDOKU_EXTREME_MLP, fromOfficialConfig, resolveTrmConfig, swigluWidth, toOfficialConfig } from '../config.js';
 import { ConfigError, CheckpointError, ShapeError } from '../errors.js';
@@ -150,12 +151,7 @@ describe('model files', () => {
     state.get('q_head.bias')!.data[1] = Infinity;
     const bytes = serializeSafetensors(new Map([...state].map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: t.data }])), { trm_config: JSON.stringify(cfg) });
     const before = tf.memory().numTensors;
-    let err: unknown;
-    try {
-      networkFromSafetensors(bytes);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => networkFromSafetensors(bytes));
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as CheckpointError).code).toBe('non-finite');
     expect((err as Error).message).toContain('expected finite weights, got 4 NaN / Inf values in lm_head.weight, q_head.bias.');

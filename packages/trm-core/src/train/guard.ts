@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, ConfigError, TrainingError } from '../errors.js';
-import { describeValue } from '../describe.js';
+import { countNonFinite, describeValue } from '../describe.js';
 import { IGNORE_LABEL } from '../data.js';
 import { internalLength, resolveTrmConfig } from '../config.js';
 import { paramSpecs, type TrmNetwork } from '../model/network.js';
@@ -44,20 +44,6 @@ export function* updatedTensors(net: TrmNetwork, optimizer: { stateTensors(): It
   if (ema) for (const [k, t] of Object.entries(ema.averages)) yield [`ema/${k}`, t];
 }
 
-/** Total of non-finite values over named arrays, and the names of the arrays that hold any. */
-function countNonFinite(named: Iterable<readonly [string, ArrayLike<number>]>): { count: number; names: string[] } {
-  let count = 0;
-  const names: string[] = [];
-  for (const [name, a] of named) {
-    let here = 0;
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) here++;
-    if (here) {
-      count += here;
-      names.push(name);
-    }
-  }
-  return { count, names };
-}
 
 const firstNames = (names: string[]): string => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} tensors)` : '');
 

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildChildScript } from '@trm-ts/testing';
 import '../gradients.js';
 import { Rng } from '../random.js';
 import { loadTrainerCheckpoint, readManifest } from '../node/checkpoint.js';
@@ -44,16 +44,8 @@ function runAndKill(dir: string, steps: number, killAt: number): Promise<{ lastR
 describe('Trainer resume after SIGKILL', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    await build({
-      entry: { 'kill-child': join(here, 'testing/kill-child.ts') },
-      outDir,
-      format: ['esm'],
-      platform: 'node',
-      silent: true,
-      config: false,
-      // As the package build: tfjs-core's gradient files are bundled, the bare tfjs imports stay external.
-      noExternal: [/^@tensorflow\/tfjs-core\/dist\//],
-    });
+    // As the package build: tfjs-core's gradient files are bundled, the bare tfjs imports stay external.
+    await buildChildScript({ name: 'kill-child', entry: join(here, 'testing/kill-child.ts'), outDir });
   }, 60_000);
   afterAll(() => {
     rmSync(outDir, { recursive: true, force: true });
