@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, TrainingError, check } from '../errors.js';
 import { Rng } from '../random.js';
-import { toBatchSource, type BatchIterable, type BatchSource } from '../data.js';
+import { toBatchSource, type BatchIterable, type BatchSource, type TaskBatch } from '../data.js';
 import { TrmNetwork } from '../model/network.js';
 import { RowMetrics } from '../model/metrics.js';
 import { AdamAtan2, AdamW, SignSgd, learningRate, type AdamState, type NamedVariables } from '../train/optim.js';
@@ -27,7 +27,9 @@ import { drawLatentInit } from '../train/variants/latent-init.js';
 import type { StepDepth } from '../train/variants/variant.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from '../train/config.js';
 import type { StepMetrics, TrainerSnapshot } from '../train/trainer.js';
+import type { EvalMetrics, EvaluateOptions } from '../train/evaluate.js';
 import { StackedNetwork } from './stacked-network.js';
+import { evaluateStack } from './stacked-evaluate.js';
 import { disposeStackGrad, stackedGradStep, type StackGradOutput } from './stacked-supervision.js';
 
 /** Keys that every model of a stack must share: they shape the device work (the rest may differ per model). */
@@ -381,6 +383,80 @@ export class StackedTrainer {
         gradCaps: c.gradCaps.slice(), minSteps: c.minSteps.slice(), halted: Int32Array.from(c.halted), milestones: c.milestones?.slice() ?? null,
       },
     };
+  }
+
+  /**
+   * Evaluates every model (with its EMA weights if EMA is on) on the same batches, as `evaluate` does one
+   * model; metrics in stack order.
+   */
+  async evaluate(batches: Iterable<TaskBatch>, opts: EvaluateOptions = {}): Promise<EvalMetrics[]> {
+    return this.withEvalWeights((net) => evaluateStack(net, batches, opts));
+  }
+
+  /**
+   * Rebuilds a stack from K TrainerSnapshots (from `modelSnapshot`, or from Trainers at the same step) and
+   * their sources (cursors restored), so that a stacked run resumes exactly.
+   */
+  static restore(snaps: readonly TrainerSnapshot[], sources: readonly (BatchSource | BatchIterable)[]): StackedTrainer {
+    check(snaps.length >= 1, () => `StackedTrainer.restore: expected at least one snapshot, got ${snaps.length}.`, TrainingError);
+    snaps.forEach((s, k) => {
+      check(s.state.version === 1, () => `StackedTrainer.restore: snapshot ${k} expected version 1, got ${String(s.state.version)}.`, TrainingError);
+      check(s.state.step === snaps[0]!.state.step, () => `StackedTrainer.restore: snapshot ${k} expected step ${snaps[0]!.state.step} (as snapshot 0), got ${s.state.step}. Stack models at the same step.`, TrainingError);
+      check(!!s.ema === !!snaps[0]!.ema, () => `StackedTrainer.restore: snapshot ${k} expected ${snaps[0]!.ema ? 'an' : 'no'} EMA state (as snapshot 0).`, TrainingError);
+    });
+    const t = new StackedTrainer(snaps.map((s) => s.state.config), sources);
+    try {
+      snaps.forEach((s, k) => t.network.setModelWeights(k, s.weights));
+      const cat = (parts: Float32Array[]) => {
+        const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+        let o = 0;
+        for (const p of parts) {
+          out.set(p, o);
+          o += p.length;
+        }
+        return out;
+      };
+      const K = snaps.length;
+      const o0 = snaps[0]!.optimizer;
+      const optimizer: AdamState = { kind: o0.kind, params: {} };
+      for (const [n, p] of Object.entries(o0.params)) {
+        const per = snaps.map((s) => s.optimizer.params[n]);
+        check(per.every((x) => x !== undefined && x.step === p.step), () => `StackedTrainer.restore: optimizer state '${n}' expected in every snapshot at step ${p.step}.`, TrainingError);
+        optimizer.params[n] = { step: p.step, shape: [K, ...p.shape], m: cat(per.map((x) => x!.m)), v: cat(per.map((x) => x!.v)) };
+      }
+      t.optimizer.importState(optimizer);
+      if (t.ema) {
+        const e0 = snaps[0]!.ema!;
+        const ema: EmaState = { rate: e0.rate, shadow: {} };
+        for (const [n, sh] of Object.entries(e0.shadow)) ema.shadow[n] = { shape: [K, ...sh.shape], values: cat(snaps.map((s) => s.ema!.shadow[n]!.values)) };
+        t.ema.importState(ema);
+      }
+      snaps.forEach((s, k) => {
+        const m = t.members[k]!;
+        m.rng.setState(s.state.rng);
+        if (s.state.dataCursor !== null) {
+          if (!m.source.setState) throw new TrainingError(`StackedTrainer.restore: snapshot ${k} holds a data cursor but its batch source has no setState(). Pass the same kind of source.`);
+          m.source.setState(s.state.dataCursor);
+        }
+        const c = m.carry;
+        const a = s.carryArrays;
+        c.inputs.set(a.inputs); c.labels.set(a.labels); c.puzzleIds.set(a.puzzleIds); c.steps.set(a.steps); c.caps.set(a.caps);
+        c.gradCaps.set(a.gradCaps); c.minSteps.set(a.minSteps); c.halted.set(a.halted); c.milestones = a.milestones?.slice() ?? null;
+        c.depth = s.state.carry.depth;
+        m.started = s.state.carry.started;
+        m.samples = s.state.samples;
+        if (s.carryTensors) {
+          m.y = tf.tensor(s.carryTensors.y, s.carryTensors.shape, 'float32');
+          m.z = tf.tensor(s.carryTensors.z, s.carryTensors.shape, 'float32');
+        }
+      });
+      t.stepCount = snaps[0]!.state.step;
+      t.seconds = Math.max(...snaps.map((s) => s.state.seconds));
+    } catch (err) {
+      t.dispose();
+      throw err;
+    }
+    return t;
   }
 
   dispose(): void {
