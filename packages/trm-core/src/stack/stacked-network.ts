@@ -21,22 +21,58 @@ export type StackWeights = Record<string, tf.Tensor>;
 
 const layerPrefix = (i: number) => `L_level.layers.${i}.`;
 
-/** x [K, ..., in] · w [K, in, out] per model: one batched matmul. */
-export function linearK(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+/**
+ * A weight of every model: one tensor [K, in, out] (one batched matmul per product) or K tensors [in, out]
+ * (K two-dimensional matmuls). Which is faster depends on the backend: tfjs-backend-wasm 4.22 runs a
+ * BatchMatMul with more than one batch on a slow path (measured ~7× slower than K separate 2-D products,
+ * docs/benchmarks.md), so on wasm the stack multiplies per model; elsewhere one batched kernel.
+ */
+export type WeightK = tf.Tensor | tf.Tensor[];
+
+let matmulMode: 'auto' | 'batched' | 'split' = 'auto';
+
+/** Overrides how stacks multiply ('auto': per model on wasm, batched elsewhere); for tests and benchmarks. */
+export function setStackMatmuls(mode: 'auto' | 'batched' | 'split'): void {
+  matmulMode = mode;
+}
+
+/** Whether products on the active backend go per model (see WeightK). */
+export function splitMatmuls(): boolean {
+  return matmulMode === 'auto' ? tf.getBackend() === 'wasm' : matmulMode === 'split';
+}
+
+/** A [K, in, out] weight in the form the active backend multiplies fastest. */
+export function prepareWeight(w: tf.Tensor): WeightK {
+  if (!splitMatmuls()) return w;
+  // Per model by slice: tfjs-core 4.22's gradients of multi-output ops (Unpack, SplitV) fail inside a tape.
+  const [K, inDim, out] = w.shape as [number, number, number];
+  return Array.from({ length: K }, (_, k) => tf.reshape(tf.slice(w, [k, 0, 0], [1, inDim, out]), [inDim, out]));
+}
+
+/** x [K, ..., in] · w per model: one batched matmul, or K 2-D matmuls (each exactly a single model's `linear`). */
+export function linearK(x: tf.Tensor, w: WeightK): tf.Tensor {
   const K = x.shape[0]!;
   const inDim = x.shape[x.rank - 1]!;
   const lead = x.shape.slice(1, -1);
+  if (Array.isArray(w)) {
+    const out = w[0]!.shape[1]!;
+    const x2 = tf.reshape(x, [-1, inDim]); // [K·N, in]
+    const N = x2.shape[0]! / K;
+    // Row blocks by slice (tfjs-core 4.22's SplitV gradient fails inside a tape: "Pass at least one tensor to concat").
+    const ys = w.map((wk, k) => mm(tf.slice(x2, [k * N, 0], [N, inDim]), wk)); // K × [N, out]
+    return tf.reshape(tf.concat(ys, 0), [K, ...lead, out]);
+  }
   const y = mm(tf.reshape(x, [K, -1, inDim]), w); // [K, N, out]
   return tf.reshape(y, [K, ...lead, w.shape[2]!]);
 }
 
 /** A SwiGLU's weights per model: gate, up [K, in, I], down [K, I, out]. */
-type SwigluK = { gate: tf.Tensor; up: tf.Tensor; down: tf.Tensor };
+type SwigluK = { gate: WeightK; up: WeightK; down: WeightK };
 
 function splitGateUpK(gateUp: tf.Tensor, down: tf.Tensor): SwigluK {
   const [K, inDim, twoI] = gateUp.shape as [number, number, number];
   const I = twoI / 2;
-  return { gate: tf.slice(gateUp, [0, 0, 0], [K, inDim, I]), up: tf.slice(gateUp, [0, 0, I], [K, inDim, I]), down };
+  return { gate: prepareWeight(tf.slice(gateUp, [0, 0, 0], [K, inDim, I])), up: prepareWeight(tf.slice(gateUp, [0, 0, I], [K, inDim, I])), down: prepareWeight(down) };
 }
 
 function swigluK(x: tf.Tensor, w: SwigluK): tf.Tensor {
@@ -46,7 +82,7 @@ function swigluK(x: tf.Tensor, w: SwigluK): tf.Tensor {
 }
 
 /** One layer's per-step weights as a flat list in a fixed order (the rematerialised f passes them so). */
-type LayerK = { mixer: tf.Tensor[]; mlp: SwigluK };
+type LayerK = { mixer: WeightK[]; mlp: SwigluK };
 
 /**
  * The network f over the stack, with every application of f optionally one op whose backward recomputes it
@@ -168,7 +204,7 @@ export class StackedNetwork {
     const D = c.hiddenSize;
     const [K, B] = inputs.shape as [number, number, number];
     const oneHot = tf.reshape(tf.cast(tf.oneHot(tf.reshape(inputs, [-1]), c.vocabSize), 'float32'), [K, B * c.seqLen, c.vocabSize]);
-    let e = tf.reshape(mm(oneHot, w['embed_tokens.embedding_weight']!), [K, B, c.seqLen, D]);
+    let e = linearK(tf.reshape(oneHot, [K, B, c.seqLen, c.vocabSize]), prepareWeight(w['embed_tokens.embedding_weight']!)); // [K, B, L, D]
     if (this.prefixLen > 0) {
       if (!puzzleRows) throw new ShapeError('StackedNetwork.embed: puzzle rows expected (this model has a puzzle embedding), got none. Pass puzzleRows(ids).');
       const padded = tf.pad(puzzleRows, [[0, 0], [0, this.prefixLen * D - c.puzzleEmbDim]]); // [K·B, Lp·D]
@@ -188,14 +224,20 @@ export class StackedNetwork {
       layers.push({ mixer: this.mixerWeights(pre, w), mlp: splitGateUpK(w[`${pre}mlp.gate_up_proj.weight`]!, w[`${pre}mlp.down_proj.weight`]!) });
     }
     if (!opts.rematerialize) return { f: (h, inj) => this.f(h, inj, layers) };
+    // Flattened to a tensor list (a split weight contributes its K parts) and rebuilt in the same order.
+    const slots = layers.flatMap((l) => [...l.mixer, l.mlp.gate, l.mlp.up, l.mlp.down]);
+    const flat = slots.flatMap((w) => (Array.isArray(w) ? w : [w]));
     const per = layers[0] ? layers[0].mixer.length + 3 : 0;
-    const flat = layers.flatMap((l) => [...l.mixer, l.mlp.gate, l.mlp.up, l.mlp.down]);
-    const rebuild = (ws: tf.Tensor[]): LayerK[] =>
-      layers.map((_, i) => {
-        const part = ws.slice(i * per, (i + 1) * per);
+    const rebuild = (ws: tf.Tensor[]): LayerK[] => {
+      let i = 0;
+      const take = (w: WeightK): WeightK => (Array.isArray(w) ? w.map(() => ws[i++]!) : ws[i++]!);
+      const rebuilt = slots.map(take);
+      return layers.map((_, l) => {
+        const part = rebuilt.slice(l * per, (l + 1) * per);
         const m = part.length - 3;
         return { mixer: part.slice(0, m), mlp: { gate: part[m]!, up: part[m + 1]!, down: part[m + 2]! } };
       });
+    };
     return rematerialized((h, inj, ws) => this.f(h, inj, rebuild(ws)), flat);
   }
 
@@ -207,15 +249,15 @@ export class StackedNetwork {
     });
   }
 
-  private mixerWeights(pre: string, w: StackWeights): tf.Tensor[] {
+  private mixerWeights(pre: string, w: StackWeights): WeightK[] {
     if (this.config.mixer === 'mlp') {
       const s = splitGateUpK(w[`${pre}mlp_t.gate_up_proj.weight`]!, w[`${pre}mlp_t.down_proj.weight`]!);
       return [s.gate, s.up, s.down];
     }
     const qkv = w[`${pre}self_attn.qkv_proj.weight`]!; // [K, D, 3D]
     const [K, D] = qkv.shape as [number, number, number];
-    const part = (j: number) => tf.slice(qkv, [0, 0, j * D], [K, D, D]);
-    return [part(0), part(1), part(2), w[`${pre}self_attn.o_proj.weight`]!];
+    const part = (j: number) => prepareWeight(tf.slice(qkv, [0, 0, j * D], [K, D, D]));
+    return [part(0), part(1), part(2), prepareWeight(w[`${pre}self_attn.o_proj.weight`]!)];
   }
 
   /** f(h, inj) = blocks(h + inj) over the stack. */
@@ -229,7 +271,7 @@ export class StackedNetwork {
   }
 
   /** rmsNorm(h + mix(h)) for h [K, B, P, D]. */
-  private mix(h: tf.Tensor, w: tf.Tensor[]): tf.Tensor {
+  private mix(h: tf.Tensor, w: WeightK[]): tf.Tensor {
     const c = this.config;
     if (c.mixer === 'mlp') {
       const t = tf.transpose(h, [0, 1, 3, 2]); // [K, B, D, P]
@@ -258,9 +300,9 @@ export class StackedNetwork {
     const c = this.config;
     const [K, B] = y.shape as [number, number, number, number];
     const cells = tf.slice(y, [0, 0, this.prefixLen, 0], [-1, -1, c.seqLen, -1]);
-    const logits = linearK(cells, w['lm_head.weight']!);
+    const logits = linearK(cells, prepareWeight(w['lm_head.weight']!));
     const first = tf.reshape(tf.slice(y, [0, 0, 0, 0], [-1, -1, 1, -1]), [K, B, c.hiddenSize]);
-    const q = tf.add(linearK(first, w['q_head.weight']!), tf.reshape(w['q_head.bias']!, [K, 1, 2])); // [K, B, 2]
+    const q = tf.add(linearK(first, prepareWeight(w['q_head.weight']!)), tf.reshape(w['q_head.bias']!, [K, 1, 2])); // [K, B, 2]
     const qHalt = tf.reshape(tf.slice(q, [0, 0, 0], [-1, -1, 1]), [K, B]);
     const qContinue = tf.reshape(tf.slice(q, [0, 0, 1], [-1, -1, 1]), [K, B]);
     return { logits, qHalt, qContinue };

@@ -8,6 +8,7 @@ import { Trainer, type StepMetrics } from '../train/trainer.js';
 import type { TrainConfig } from '../train/config.js';
 import { CopySource, TINY_MODEL } from '../train/testing/copy-source.js';
 import { StackedTrainer } from './stacked-trainer.js';
+import { setStackMatmuls } from './stacked-network.js';
 
 /**
  * Tolerance of "model k of a stack equals the same model trained alone" on the cpu backend: the stack runs the
@@ -96,6 +97,21 @@ describe('StackedTrainer: each model equals the same model trained alone', () =>
     const { maxDiff } = await compareWithAlone([{ ...att, seed: 7 }, { ...att, seed: 8 }], 3);
     console.log(`stack attention: max |Δ| = ${maxDiff}`);
     expect(maxDiff).toBeLessThanOrEqual(TOL);
+  });
+
+  it('per-model 2-D matmuls (the wasm path, forced on cpu): plain, randomised depth and attention configs', async () => {
+    setStackMatmuls('split');
+    try {
+      const rnd: Partial<TrainConfig> = { ...base, latentInit: 'random', randomize: { latentSteps: 1, recursions: 1, supervisionSteps: 1 } };
+      const att: Partial<TrainConfig> = { ...base, model: { ...TINY_MODEL, mixer: 'attention', posEncodings: 'rope' }, rematerialize: true };
+      const r1 = await compareWithAlone([{ ...base, seed: 1 }, { ...base, seed: 2 }], 2);
+      const r2 = await compareWithAlone([{ ...rnd, seed: 3 }, { ...rnd, seed: 4 }, { ...rnd, seed: 5 }], 3);
+      const r3 = await compareWithAlone([{ ...att, seed: 7 }, { ...att, seed: 8 }], 2);
+      console.log(`stack split matmuls: max |Δ| = ${r1.maxDiff} / ${r2.maxDiff} / ${r3.maxDiff}`);
+      for (const r of [r1, r2, r3]) expect(r.maxDiff).toBeLessThanOrEqual(TOL);
+    } finally {
+      setStackMatmuls('auto');
+    }
   });
 
   it('a model snapshot of the stack continues alone exactly (Trainer.restore)', async () => {
