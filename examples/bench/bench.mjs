@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { restoreCopyingKernels, useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
-import { TrmNetwork, StackedNetwork, batchTensors, evalStep, gradStep, disposeGradStep, stackedGradStep, stackedEvalStep, Rng, AdamW } from '@trm-ts/core';
+import { TrmNetwork, StackedNetwork, setStackMatmuls, batchTensors, evalStep, gradStep, disposeGradStep, stackedGradStep, stackedEvalStep, Rng, AdamW } from '@trm-ts/core';
 
 const BASE = { numLayers: 2, recursions: 3, latentSteps: 6, expansion: 4, puzzleEmbLen: 16, numPuzzleIdentifiers: 1 };
 export const CONFIGS = {
@@ -52,6 +52,8 @@ const reps = Number(opt('reps', 3));
 const remat = !args.includes('--no-remat');
 const copying = args.includes('--copying-kernels');
 const models = Number(opt('models', 0));
+// --stack-matmuls auto|batched|split: how the stack multiplies (default auto: per model on wasm, batched elsewhere).
+const stackMatmuls = opt('stack-matmuls', 'auto');
 
 /** Kernels of one call of `fn` (tf.profile) and its matmul FLOPs from the BatchMatMul input shapes. */
 async function countKernels(fn) {
@@ -80,6 +82,7 @@ const time = async (fn) => {
 
 /** K models of `cfg` as one stack: seconds per stacked train step (gradient step + AdamW) and eval step. */
 async function runStacked(cfg, K) {
+  setStackMatmuls(stackMatmuls);
   const nets = Array.from({ length: K }, (_, k) => new TrmNetwork(cfg.model, { seed: 1 + k }));
   const net = new StackedNetwork(nets);
   for (const n of nets) n.dispose();
@@ -176,7 +179,7 @@ async function runOne(name) {
   if (models > 0) {
     const st = await runStacked(cfg, models);
     Object.assign(result, {
-      models,
+      models, stack_matmuls: stackMatmuls,
       stacked_train_step_s: +st.train.toFixed(3), stacked_eval_step_s: +st.evalS.toFixed(3),
       train_model_steps_per_s: +(models / st.train).toFixed(2), single_train_model_steps_per_s: +(1 / train).toFixed(2),
       stacked_speedup: +(train * models / st.train).toFixed(2), eval_stacked_speedup: +(evalS * models / st.evalS).toFixed(2),
@@ -199,7 +202,7 @@ if (only && args.includes('--child')) {
     if (opt('micro')) childArgs.push('--micro', opt('micro'));
     if (!remat) childArgs.push('--no-remat');
     if (copying) childArgs.push('--copying-kernels');
-    if (models > 0) childArgs.push('--models', String(models));
+    if (models > 0) childArgs.push('--models', String(models), '--stack-matmuls', stackMatmuls);
     const r = spawnSync(process.execPath, childArgs, { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
     if (r.status !== 0 || !line) {
