@@ -1,4 +1,4 @@
-// `pnpm bench [--json] [--backend wasm|wasm-threads[:N]|cpu] [--config NAME] [--micro N] [--reps N] [--no-remat] [--copying-kernels] [--models K]`
+// `pnpm bench [--json] [--backend wasm|wasm-threads[:N]|cpu] [--config NAME] [--micro N] [--reps N] [--no-remat] [--copying-kernels] [--original-slice] [--models K] [--stack-matmuls auto|batched|split]`
 // --models K: also time K models of the config trained as one stack (@trm-ts/core StackedNetwork + stackedGradStep
 // + one AdamW over the stacked weights, no micro-batching), reported as model-steps per second next to the single
 // model's (train_model_steps_per_s, stacked_speedup = stacked rate / single rate), and K models evaluated as one.
@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { restoreCopyingKernels, useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
+import { restoreCopyingKernels, restoreOriginalSlice, useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm';
 import { TrmNetwork, StackedNetwork, setStackMatmuls, batchTensors, evalStep, gradStep, disposeGradStep, stackedGradStep, stackedEvalStep, Rng, AdamW } from '@trm-ts/core';
 
 const BASE = { numLayers: 2, recursions: 3, latentSteps: 6, expansion: 4, puzzleEmbLen: 16, numPuzzleIdentifiers: 1 };
@@ -51,6 +51,8 @@ const backend = opt('backend', 'wasm');
 const reps = Number(opt('reps', 3));
 const remat = !args.includes('--no-remat');
 const copying = args.includes('--copying-kernels');
+// --original-slice: tfjs-backend-wasm's own Slice / SplitV (copy the whole input per call) instead of @trm-ts/backend-wasm's.
+const originalSlice = args.includes('--original-slice');
 const models = Number(opt('models', 0));
 // --stack-matmuls auto|batched|split: how the stack multiplies (default auto: per model on wasm, batched elsewhere).
 const stackMatmuls = opt('stack-matmuls', 'auto');
@@ -137,6 +139,7 @@ async function runOne(name) {
     await useWasmThreadsBackend({ numThreads: threads });
   } else await tf.setBackend(backend);
   if (copying) restoreCopyingKernels();
+  if (originalSlice) restoreOriginalSlice();
   const micro = Number(opt('micro', cfg.micro));
   const net = new TrmNetwork(cfg.model, { seed: 1 });
   const rng = new Rng(2);
@@ -169,7 +172,7 @@ async function runOne(name) {
   const ke = await countKernels(evalOnce);
   const result = {
     config: name, backend: backend === 'wasm' || backend === 'cpu' ? tf.getBackend() : backend, threads, batch_size: B, micro_batch: micro, train_step_s: +train.toFixed(3), eval_step_s: +evalS.toFixed(3),
-    params: net.numParams(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), reps, rematerialize: remat, zero_copy_kernels: !copying,
+    params: net.numParams(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), reps, rematerialize: remat, zero_copy_kernels: !copying, fast_slice: !originalSlice,
     kernels_train_step: kt.kernels, kernels_eval_step: ke.kernels,
     matmul_gflops_train: +(kt.flops / train / 1e9).toFixed(2), matmul_gflops_eval: +(ke.flops / evalS / 1e9).toFixed(2),
   };
@@ -202,6 +205,7 @@ if (only && args.includes('--child')) {
     if (opt('micro')) childArgs.push('--micro', opt('micro'));
     if (!remat) childArgs.push('--no-remat');
     if (copying) childArgs.push('--copying-kernels');
+    if (originalSlice) childArgs.push('--original-slice');
     if (models > 0) childArgs.push('--models', String(models), '--stack-matmuls', stackMatmuls);
     const r = spawnSync(process.execPath, childArgs, { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
