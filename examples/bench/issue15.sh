@@ -8,5 +8,6 @@ run --config sudoku4-cpu-d32 --reps 3 --models 8
 run --config sudoku6-cpu-d64 --reps 2 --models 5
 run --config sudoku4-cpu-d32 --reps 3 --original-slice
 run --config sudoku6-cpu-d128 --reps 2
+run --config sudoku4-cpu-d32 --reps 2 --models 8 --backend wasm-threads:2
 run --config sudoku4-cpu-d32 --reps 2 --models 8 --stack-matmuls batched
 echo "# $(uptime)"
