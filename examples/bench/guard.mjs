@@ -3,7 +3,8 @@
 // network without a puzzle table: every parameter, Adam m and v, and EMA shadow. Prints JSON and a table.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { AdamAtan2, Ema, TrmNetwork, assertUpdateFinite } from '@trm-ts/core';
+import { AdamAtan2, Ema, TrmNetwork } from '@trm-ts/core';
+import { assertUpdateFinite } from '@trm-ts/core/internal';
 
 const at = process.argv.indexOf('--reps');
 const reps = at > 0 ? Number(process.argv[at + 1]) : 10;

@@ -7,4 +7,6 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // The workspace packages stay imports: tsconfig paths point them at their sources, which tsup would otherwise bundle.
+  external: [/^@trm-ts\//],
 });

@@ -10,8 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError, activateBackend, type BackendAdapter, type BackendInfo } from '@trm-ts/core';
 import { installZeroCopyKernels } from './zero-copy.js';
+import { installFastSlice } from './fast-slice.js';
 
 installZeroCopyKernels();
+installFastSlice();
 
 export interface WasmBackendOptions {
   /**
@@ -57,3 +59,4 @@ export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInf
   return wasmBackend.setup(options);
 }
 export { installZeroCopyKernels, restoreCopyingKernels } from './zero-copy.js';
+export { installFastSlice, restoreOriginalSlice } from './fast-slice.js';

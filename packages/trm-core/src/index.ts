@@ -58,6 +58,12 @@ export { CGAR_CURRICULUM, checkDepthCurriculum, curriculumDepth, hierarchicalSte
 export { disMilestones } from './train/variants/dis.js';
 export { drawLatentInit, type LatentInitMode, type LatentInit, type LatentInitRequest } from './train/variants/latent-init.js';
 
+// Stacks: K models of the same shapes trained and evaluated as one computation (docs/training.md)
+export { StackedNetwork, setStackMatmuls, type StackWeights, type WeightK } from './stack/stacked-network.js';
+export { StackedTrainer, STACK_SHARED_KEYS } from './stack/stacked-trainer.js';
+export { evaluateStack } from './stack/stacked-evaluate.js';
+export { stackedEvalStep, stackedGradStep, type StackBatch, type StackStepOutput, type StackGradOptions, type StackGradOutput } from './stack/stacked-supervision.js';
+
 // Evaluation
 export { evaluate, latentsFromInit, type EvalMetrics, type EvaluateOptions } from './train/evaluate.js';
 

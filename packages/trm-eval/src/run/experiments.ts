@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ConfigError,
+  StackedTrainer,
   Trainer,
   check,
   resolveTrainConfig,
@@ -132,6 +133,12 @@ export interface ExperimentOptions {
    * processes; every job seeds all of its randomness from its own seed, so the results do not depend on it.
    */
   runJobs?: (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]>;
+  /**
+   * Without `runJobs`: train all of the experiment's models (same shapes; seeds, inits and randomisation may
+   * differ) as one stack (`runExperimentJobsStacked`) instead of one after another. Each model trains as it
+   * would alone (bit-identical on the cpu backend; see @trm-ts/core's StackedTrainer tests).
+   */
+  stack?: boolean;
 }
 
 /** Plain-data description of the protocol, printed in the report. */
@@ -248,31 +255,43 @@ export interface ExpAResult {
 export async function runExpAJob(data: ExperimentData, scale: ExperimentScale, init: 'static' | 'random', seed: number, log: (l: string) => void = () => {}): Promise<ExpARun> {
   checkData(data);
   const label = jobLabel({ experiment: 'A', init, seed });
-  const maxStep = Math.max(...scale.testSteps);
   const trainer = new Trainer(trainConfig(data, scale, seed, { name: init, latentInit: init }), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
   try {
     const validation: { step: number; solved: number }[] = [];
     let best: { step: number; solved: number; weights: Weights } | null = null;
     const { seconds } = await train(trainer, scale.evalInterval, async (step) => {
       await trainer.withEvalWeights(async (net) => {
-        // Selection: single read-out at s = valSteps (§11.2); random-init models draw their val inits from a fixed seed.
-        const r = await runSweep(net, data.val.batches({ batchSize: scale.evalBatch }), { steps: scale.valSteps, record: [scale.valSteps], init, seed: 1000 + seed, readouts: ['single'] });
-        const solved = r.sweep.curves.single!.solved[0]![0]!;
+        const solved = await validateExpA(data, scale, init, seed, net, label, log);
         validation.push({ step, solved });
-        log(`${label} val solved @${scale.valSteps}: ${(100 * solved).toFixed(1)}%`);
         if (!best || solved > best.solved) best = { step, solved, weights: readWeights(net) };
       });
     }, log, label);
-    const chosen = best as { step: number; solved: number; weights: Weights } | null;
-    check(chosen, () => `${label}: no validation ran.`, ConfigError);
-    writeWeights(trainer.network, chosen.weights); // the best EMA checkpoint, now the live weights
-    const ks = init === 'random' ? scale.ks : [1];
-    const test = await runSweep(trainer.network, data.test.batches({ batchSize: scale.evalBatch }), { steps: maxStep, record: scale.testSteps, ks, init, seed: 2000 + seed });
-    log(`${label} test (best step ${chosen.step}): single solved @${maxStep} ${(100 * test.sweep.curves.single!.solved[0]!.at(-1)!).toFixed(1)}%, read-out overhead ${(100 * test.timing.readoutOverhead).toFixed(2)}%`);
-    return { init, seed, trainSeconds: seconds, validation, bestStep: chosen.step, bestValSolved: chosen.solved, test };
+    return await testExpA(data, scale, init, seed, trainer.network, best, validation, seconds, label, log);
   } finally {
     trainer.dispose();
   }
+}
+
+/** Exp A's selection score: the single read-out at s = valSteps (§11.2); random-init models draw their val inits from a fixed seed. */
+async function validateExpA(data: ExperimentData, scale: ExperimentScale, init: 'static' | 'random', seed: number, net: TrmNetwork, label: string, log: (l: string) => void): Promise<number> {
+  const r = await runSweep(net, data.val.batches({ batchSize: scale.evalBatch }), { steps: scale.valSteps, record: [scale.valSteps], init, seed: 1000 + seed, readouts: ['single'] });
+  const solved = r.sweep.curves.single!.solved[0]![0]!;
+  log(`${label} val solved @${scale.valSteps}: ${(100 * solved).toFixed(1)}%`);
+  return solved;
+}
+
+/** Exp A after training: the best validation checkpoint, written into `net`, tested over the N_sup × k grid. */
+async function testExpA(
+  data: ExperimentData, scale: ExperimentScale, init: 'static' | 'random', seed: number, net: TrmNetwork,
+  best: { step: number; solved: number; weights: Weights } | null, validation: { step: number; solved: number }[], seconds: number, label: string, log: (l: string) => void,
+): Promise<ExpARun> {
+  const maxStep = Math.max(...scale.testSteps);
+  check(best, () => `${label}: no validation ran.`, ConfigError);
+  writeWeights(net, best.weights); // the best EMA checkpoint, now the live weights
+  const ks = init === 'random' ? scale.ks : [1];
+  const test = await runSweep(net, data.test.batches({ batchSize: scale.evalBatch }), { steps: maxStep, record: scale.testSteps, ks, init, seed: 2000 + seed });
+  log(`${label} test (best step ${best.step}): single solved @${maxStep} ${(100 * test.sweep.curves.single!.solved[0]!.at(-1)!).toFixed(1)}%, read-out overhead ${(100 * test.timing.readoutOverhead).toFixed(2)}%`);
+  return { init, seed, trainSeconds: seconds, validation, bestStep: best.step, bestValSolved: best.solved, test };
 }
 
 /** Exp A's jobs: every init × seed, random-init jobs first (they run k× the test passes, so a pool balances better). */
@@ -297,7 +316,7 @@ export async function runExperimentA(data: ExperimentData, options: ExperimentOp
   checkData(data);
   const t0 = now();
   const jobs = experimentAJobs(seeds);
-  const results = options.runJobs ? await options.runJobs(jobs) : await runSequentially(data, scale, jobs, log);
+  const results = options.runJobs ? await options.runJobs(jobs) : options.stack ? await runExperimentJobsStacked(data, scale, jobs, log) : await runSequentially(data, scale, jobs, log);
   return assembleExperimentA(data, scale, seeds, results as ExpARun[], (now() - t0) / 1000);
 }
 
@@ -339,26 +358,31 @@ export interface ExpBResult {
 export async function runExpBJob(data: ExperimentData, scale: ExperimentScale, variant: ExperimentVariant, seed: number, log: (l: string) => void = () => {}): Promise<ExpBRun> {
   checkData(data);
   const label = jobLabel({ experiment: 'B', variant, seed });
-  const N = scale.alignmentSteps;
   const aaBatch = await takeExamples(data.test.batches({ batchSize: scale.evalBatch }), Math.min(scale.alignmentExamples, data.test.numExamples), data.test.seqLen);
   const trainer = new Trainer(trainConfig(data, scale, seed, variant), data.train.batches({ batchSize: scale.train.globalBatchSize, seed, epochs: Infinity }));
   try {
     const { seconds } = await train(trainer, scale.train.totalSteps, async () => {}, log, label);
-    const run = await trainer.withEvalWeights(async (net) => {
-      // Inference uses the variant's init (random-init models are tested with random inits, as the blog did) and fixed n, T.
-      const alignment = await derangementAlignment(net, [aaBatch], { steps: N, init: variant.latentInit, seed: 4000 + seed });
-      if (aaBatch.batchSize >= data.test.numExamples) {
-        // AA's run 1 already ran the whole test split from the default init for N steps: its score is the test score.
-        return { solved: alignment.reference.solved, cellAcc: alignment.reference.cellAcc, alignment };
-      }
-      const test = await runSweep(net, data.test.batches({ batchSize: scale.evalBatch }), { steps: N, record: [N], init: variant.latentInit, seed: 3000 + seed, readouts: ['single'] });
-      return { solved: test.sweep.curves.single!.solved[0]![0]!, cellAcc: test.sweep.curves.single!.cellAcc[0]![0]!, alignment };
-    });
-    log(`${label}: solved ${(100 * run.solved).toFixed(1)}%, AA_y ${run.alignment.aaY?.toFixed(3)}, AA_z ${run.alignment.aaZ?.toFixed(3)}, AA_pred ${run.alignment.aaPred?.toFixed(3)}`);
-    return { variant: variant.name, seed, trainSeconds: seconds, ...run };
+    return await trainer.withEvalWeights((net) => testExpB(data, scale, variant, seed, net, aaBatch, seconds, label, log));
   } finally {
     trainer.dispose();
   }
+}
+
+/** Exp B after training: the final EMA model `net` scored at N_test with its derangement AA. */
+async function testExpB(data: ExperimentData, scale: ExperimentScale, variant: ExperimentVariant, seed: number, net: TrmNetwork, aaBatch: TaskBatch, seconds: number, label: string, log: (l: string) => void): Promise<ExpBRun> {
+  const N = scale.alignmentSteps;
+  // Inference uses the variant's init (random-init models are tested with random inits, as the blog did) and fixed n, T.
+  const alignment = await derangementAlignment(net, [aaBatch], { steps: N, init: variant.latentInit, seed: 4000 + seed });
+  let run: { solved: number; cellAcc: number; alignment: DerangementRunResult };
+  if (aaBatch.batchSize >= data.test.numExamples) {
+    // AA's run 1 already ran the whole test split from the default init for N steps: its score is the test score.
+    run = { solved: alignment.reference.solved, cellAcc: alignment.reference.cellAcc, alignment };
+  } else {
+    const test = await runSweep(net, data.test.batches({ batchSize: scale.evalBatch }), { steps: N, record: [N], init: variant.latentInit, seed: 3000 + seed, readouts: ['single'] });
+    run = { solved: test.sweep.curves.single!.solved[0]![0]!, cellAcc: test.sweep.curves.single!.cellAcc[0]![0]!, alignment };
+  }
+  log(`${label}: solved ${(100 * run.solved).toFixed(1)}%, AA_y ${run.alignment.aaY?.toFixed(3)}, AA_z ${run.alignment.aaZ?.toFixed(3)}, AA_pred ${run.alignment.aaPred?.toFixed(3)}`);
+  return { variant: variant.name, seed, trainSeconds: seconds, ...run };
 }
 
 /** Exp B's jobs: every variant × seed. */
@@ -381,7 +405,7 @@ export async function runExperimentB(data: ExperimentData, options: ExperimentOp
   checkData(data);
   const t0 = now();
   const jobs = experimentBJobs(variants, seeds);
-  const results = options.runJobs ? await options.runJobs(jobs) : await runSequentially(data, scale, jobs, log);
+  const results = options.runJobs ? await options.runJobs(jobs) : options.stack ? await runExperimentJobsStacked(data, scale, jobs, log) : await runSequentially(data, scale, jobs, log);
   return assembleExperimentB(data, scale, seeds, variants, results as ExpBRun[], (now() - t0) / 1000);
 }
 
@@ -406,4 +430,66 @@ async function runSequentially(data: ExperimentData, scale: ExperimentScale, job
   const out: ExperimentJobResult[] = [];
   for (const job of jobs) out.push(await runExperimentJob(data, scale, job, log));
   return out;
+}
+
+const jobVariant = (job: ExperimentJob): ExperimentVariant => (job.experiment === 'A' ? { name: job.init, latentInit: job.init } : job.variant);
+
+/**
+ * Runs jobs of one scale (Exp A and/or B, any seeds and variants: the model shapes are the scale's) by training
+ * their models as one StackedTrainer, then validates and tests each model exactly as `runExperimentJob` does.
+ * Results in job order; `trainSeconds` of every run is the wall time of the whole stack's training (shared).
+ */
+export async function runExperimentJobsStacked(data: ExperimentData, scale: ExperimentScale, jobs: readonly ExperimentJob[], log: (l: string) => void = () => {}): Promise<ExperimentJobResult[]> {
+  checkData(data);
+  if (jobs.length === 0) return [];
+  const labels = jobs.map(jobLabel);
+  const aaBatches = await Promise.all(jobs.map((j) => (j.experiment === 'B' ? takeExamples(data.test.batches({ batchSize: scale.evalBatch }), Math.min(scale.alignmentExamples, data.test.numExamples), data.test.seqLen) : null)));
+  const stack = new StackedTrainer(
+    jobs.map((j) => trainConfig(data, scale, j.seed, jobVariant(j))),
+    jobs.map((j) => data.train.batches({ batchSize: scale.train.globalBatchSize, seed: j.seed, epochs: Infinity })),
+  );
+  try {
+    const total = scale.train.totalSteps;
+    const validation = jobs.map(() => [] as { step: number; solved: number }[]);
+    const best: ({ step: number; solved: number; weights: Weights } | null)[] = jobs.map(() => null);
+    const t0 = now();
+    for await (const ms of stack.run()) {
+      const step = ms[0]!.step;
+      const validate = step % scale.evalInterval === 0 || step === total;
+      if (step % (jobs.some((j) => j.experiment === 'A') ? scale.evalInterval : total) === 0 || step === total) {
+        log(`stack of ${jobs.length} step ${step}/${total}: loss ${ms.map((m) => m.loss.toFixed(3)).join(' ')} (${((now() - t0) / 1000).toFixed(0)} s)`);
+      }
+      if (!validate || !jobs.some((j) => j.experiment === 'A')) continue;
+      await stack.withEvalWeights(async (net) => {
+        for (let k = 0; k < jobs.length; k++) {
+          const job = jobs[k]!;
+          if (job.experiment !== 'A') continue;
+          const single = await net.toNetwork(k);
+          try {
+            const solved = await validateExpA(data, scale, job.init, job.seed, single, labels[k]!, log);
+            validation[k]!.push({ step, solved });
+            if (!best[k] || solved > best[k]!.solved) best[k] = { step, solved, weights: readWeights(single) };
+          } finally {
+            single.dispose();
+          }
+        }
+      });
+    }
+    const seconds = (now() - t0) / 1000;
+    const out: ExperimentJobResult[] = [];
+    for (let k = 0; k < jobs.length; k++) {
+      const job = jobs[k]!;
+      const net = await stack.withEvalWeights((n) => n.toNetwork(k)); // final EMA weights
+      try {
+        out.push(job.experiment === 'A'
+          ? await testExpA(data, scale, job.init, job.seed, net, best[k]!, validation[k]!, seconds, labels[k]!, log)
+          : await testExpB(data, scale, job.variant, job.seed, net, aaBatches[k]!, seconds, labels[k]!, log));
+      } finally {
+        net.dispose();
+      }
+    }
+    return out;
+  } finally {
+    stack.dispose();
+  }
 }
