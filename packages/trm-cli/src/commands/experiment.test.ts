@@ -21,12 +21,29 @@ describe('trm experiment (end to end, smoke scale)', () => {
     expect(existsSync(join(out, 'report.md'))).toBe(true);
   });
 
+  it('--stack trains the models as one stack and scores as the sequential run does', async () => {
+    const seq = join(dir, 'a'); // written by the test above (same scale, same seeds)
+    const out = join(dir, 'a-stack');
+    const r = await runCli('experiment', 'a', '--scale', 'smoke', '--stack', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.leaked).toBe(0);
+    type Runs = { runs: { bestStep: number; bestValSolved: number }[] };
+    const stacked = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as Runs;
+    const sequential = JSON.parse(readFileSync(join(seq, 'result.json'), 'utf8')) as Runs;
+    expect(stacked.runs.length).toBe(sequential.runs.length);
+    stacked.runs.forEach((run, i) => {
+      expect(run.bestStep).toBe(sequential.runs[i]!.bestStep);
+      expect(Math.abs(run.bestValSolved - sequential.runs[i]!.bestValSolved)).toBeLessThanOrEqual(1e-3); // float order of the stacked products
+    });
+  });
+
   it('bad flags: one line, exit 2', async () => {
     for (const [args, pattern] of [
       [['c'], /trm experiment: <which>: expected one of a, b, A, B, got 'c'/],
       [['a', '--scale', 'huge'], /--scale: expected one of cpu30, cpu, smoke, got 'huge'/],
       [['a', '--seeds', '1,x', '--scale', 'smoke'], /--seeds: expected a comma list of integers, got '1,x'/],
       [['b', '--workers', '0'], /--workers: expected an integer >= 1, got '0'/],
+      [['a', '--stack', '--workers', '2', '--scale', 'smoke'], /--stack and --workers: expected one of them/],
     ] as [string[], RegExp][]) {
       const r = await runCli('experiment', ...args);
       expect(r.code, r.stderr).toBe(2);

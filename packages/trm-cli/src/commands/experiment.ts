@@ -44,6 +44,7 @@ interface ExperimentCliOptions extends CommonOptions {
   scale: string;
   seeds?: string;
   workers?: number;
+  stack?: boolean;
   steps?: number;
   size: string;
   out?: string;
@@ -58,6 +59,7 @@ export function experimentCommand(io: CliIO): Command {
     .option('--scale <name>', `scale: ${Object.keys(SCALES).join(', ')}`, choice('--scale', Object.keys(SCALES)), 'cpu30')
     .option('--seeds <list>', "comma list of seeds (default: the scale's)")
     .option('--workers <n>', 'models trained at a time, one child process each (default: the CPU count)', int('--workers'))
+    .option('--stack', "train the experiment's models as one stacked computation in this process (StackedTrainer; each model equals its solo run) instead of worker processes")
     .option('--steps <n>', "optimizer steps (overrides the scale's; the report states the steps used)", int('--steps'))
     .option('--size <n>', 'sudoku side 4 or 6', choice('--size', ['4', '6'] as const), '4')
     .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
@@ -156,7 +158,8 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
 
   const seeds = opts.seeds?.split(',').map(Number);
   if (seeds && !seeds.every((s) => Number.isInteger(s))) throw new UsageError(`--seeds: expected a comma list of integers, got '${opts.seeds}'`);
-  const workers = opts.workers ?? availableParallelism();
+  if (opts.stack && opts.workers !== undefined) throw new UsageError('--stack and --workers: expected one of them', 'a stack trains every model in this process; drop --workers');
+  const workers = opts.stack ? 1 : (opts.workers ?? availableParallelism());
   const out = resolve(opts.out ?? join('runs', `exp-${which.toLowerCase()}`));
   const args = (io.argv ?? []).filter((a) => a !== '--rebuild');
   const command = `trm ${args.join(' ')}`;
@@ -172,7 +175,8 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
   const log = (l: string) => note(io, `[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
   log(`data ready; backend ${info.backend} ${JSON.stringify(info.details)}`);
   const runJobs = workers > 1 ? processPool(workers, io.argv ?? [], log) : undefined;
-  const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs }) : await runExperimentB(data, { scale, seeds, log, runJobs });
+  const stack = opts.stack === true;
+  const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs, stack }) : await runExperimentB(data, { scale, seeds, log, runJobs, stack });
   result.workers = runJobs ? workers : 1;
   mkdirSync(out, { recursive: true });
   // Written to a temporary name and renamed: an interrupted write never leaves a torn result.json.
