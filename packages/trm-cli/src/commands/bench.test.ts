@@ -11,7 +11,21 @@ describe('trm bench (end to end, tiny)', () => {
     expect(row.train_step_s).toBeGreaterThan(0);
     expect(row.eval_step_s).toBeGreaterThan(0);
     const t = await runCli('bench', '--model', 'sudoku4-cpu-d32', '--batch', '4', '--reps', '1', '--no-isolate', '--no-remat');
-    expect(lines(t.stdout)[2]).toMatch(/^\| sudoku4-cpu-d32 \| wasm \| 4 \(4\) \| [\d.]+ \| [\d.]+ \| — \| \d+ \|$/);
+    // config | backend (threads) | batch (micro) | train s | eval s | kernels train / eval | GFLOP/s | PyTorch (ratio) | RSS
+    expect(lines(t.stdout)[2]).toMatch(/^\| sudoku4-cpu-d32 \| wasm \(1\) \| 4 \(4\) \| [\d.]+ \| [\d.]+ \| \d+ \/ \d+ \| [\d.]+ \/ [\d.]+ \| 0\.16 \/ 0\.059 \([\d.]+× \/ [\d.]+×\) \| \d+ \|$/);
+    expect(row.kernels_train_step).toBeGreaterThan(row.kernels_eval_step);
+    expect(row.kernels_eval_step).toBeGreaterThan(0);
+  });
+
+  it('--models K adds the stacked row: K models as one, model-steps/s against one model alone', async () => {
+    const r = await runCli('bench', '--model', 'sudoku4-cpu-d32', '--batch', '4', '--reps', '1', '--no-isolate', '--json', '--models', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.leaked).toBe(0);
+    const row = JSON.parse(lines(r.stdout)[0]!);
+    expect(row).toMatchObject({ models: 2, stack_matmuls: 'auto' });
+    // Both rounded in the JSON (3 and 2 decimals): equal within 2%.
+    expect(Math.abs((row.train_model_steps_per_s * row.stacked_train_step_s) / 2 - 1)).toBeLessThan(0.02);
+    expect(row.stacked_kernels_train_step).toBeGreaterThan(0);
   });
 
   it('bad flags: one line, exit 2', async () => {
