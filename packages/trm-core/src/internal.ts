@@ -23,3 +23,5 @@ export { createCarry, fillRows, runningRows, shouldHalt } from './train/carry.js
 export { rowWeights } from './train/policy.js';
 export { assertUpdateFinite, updatedTensors } from './train/guard.js';
 export { checkpointJsonError } from './describe.js';
+export { lastOfSteps, restartLatents, type LatentShape } from './train/evaluate.js';
+export { rematerialized } from './model/recursion.js';

@@ -13,7 +13,7 @@ import type { NamedWeights, ParamSpec, TokenMixer } from './block.js';
 import { attentionMixer } from './mixer-attention.js';
 import { mlpMixer } from './mixer-mlp.js';
 import { linear, mm, rmsNorm, splitGateUp, swiglu, type SwigluWeights } from './ops.js';
-import type { RecursionNet } from './recursion.js';
+import { rematerialized, type RecursionNet } from './recursion.js';
 
 export type { ParamSpec } from './block.js';
 
@@ -190,28 +190,7 @@ export class TrmNetwork {
       const named = <W extends NamedWeights>(w: W): W => Object.fromEntries(Object.keys(w).map((k) => [k, ts[i++]!])) as W;
       return layers.map((l) => ({ mixer: named(l.mixer), mlp: named(l.mlp) }));
     };
-    const op = tf.customGrad(((...args: unknown[]) => {
-      const save = args[args.length - 1] as tf.GradSaveFunc;
-      const inputs = args.slice(0, -1) as tf.Tensor[];
-      save(inputs);
-      const [h, inj, ...ws] = inputs as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
-      return {
-        value: this.f(h, inj, rebuild(ws)),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          // A gradient computed inside the outer backward pass: tfjs-core 4.22 replaces and then clears the
-          // engine's active tape when a top-level tf.grads ends, which the outer backward still needs for its
-          // own clean-up. Restore it (the peer dependency is pinned to 4.22.0).
-          const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
-          const outer = state.activeTape;
-          try {
-            return tf.grads((...xs: tf.Tensor[]) => this.f(xs[0]!, xs[1]!, rebuild(xs.slice(2))))(saved, dy);
-          } finally {
-            state.activeTape = outer;
-          }
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
-    return { f: (h, inj) => op(h, inj, ...flat) };
+    return rematerialized((h, inj, ws) => this.f(h, inj, rebuild(ws)), flat);
   }
 
   /** lm_head on the cell positions and q_head on slot 0 (ALGORITHM §2.6). */

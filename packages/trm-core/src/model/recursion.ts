@@ -65,3 +65,34 @@ export function deepRecursion(net: RecursionNet, x: tf.Tensor, latents: Latents,
   for (let t = 0; t < taped; t++) cur = latentRecursion(net, x, cur.y, cur.z, n);
   return cur === latents ? { y: tf.clone(latents.y), z: tf.clone(latents.z) } : cur;
 }
+
+/**
+ * The network `f(h, inj, weights)` as a RecursionNet in which every application is one rematerialised op: its
+ * forward keeps only its inputs (h, injection, the flat weights) on the tape, and its gradient recomputes f under
+ * a local tape — backward memory of one application of f instead of n + 1, for one extra forward. Used by
+ * TrmNetwork.stepNet and StackedNetwork alike.
+ */
+export function rematerialized(f: (h: tf.Tensor, inj: tf.Tensor, ws: tf.Tensor[]) => tf.Tensor, flat: tf.Tensor[]): RecursionNet {
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const inputs = args.slice(0, -1) as tf.Tensor[];
+    save(inputs);
+    const [h, inj, ...ws] = inputs as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+    return {
+      value: f(h, inj, ws),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        // A gradient computed inside the outer backward pass: tfjs-core 4.22 replaces and then clears the
+        // engine's active tape when a top-level tf.grads ends, which the outer backward still needs for its
+        // own clean-up. Restore it (the peer dependency is pinned to 4.22.0).
+        const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+        const outer = state.activeTape;
+        try {
+          return tf.grads((...xs: tf.Tensor[]) => f(xs[0]!, xs[1]!, xs.slice(2)))(saved, dy);
+        } finally {
+          state.activeTape = outer;
+        }
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
+  return { f: (h, inj) => op(h, inj, ...flat) };
+}

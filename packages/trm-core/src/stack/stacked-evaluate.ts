@@ -9,7 +9,7 @@ import { RowMetrics } from '../model/metrics.js';
 import type { Latents } from '../model/recursion.js';
 import { batchTensors } from '../model/supervision.js';
 import { Rng } from '../random.js';
-import type { EvalMetrics, EvaluateOptions } from '../train/evaluate.js';
+import { lastOfSteps, type EvalMetrics, type EvaluateOptions } from '../train/evaluate.js';
 import { drawLatentInit } from '../train/variants/latent-init.js';
 import { TrmNetwork } from '../model/network.js';
 import type { StackedNetwork } from './stacked-network.js';
@@ -39,7 +39,7 @@ export async function evaluateStack(net: StackedNetwork, batches: Iterable<TaskB
         labels: tf.tile(tf.tensor3d(b.labels, [1, B, c.seqLen], 'int32'), [K, 1, 1]),
         flatPuzzleIds: tf.tensor1d(ids, 'int32'),
       }));
-      let lat: Latents = tf.tidy(() => {
+      const lat: Latents = tf.tidy(() => {
         if (init.kind === 'static') {
           const per = models.map((k) => net.initialLatents(k, B));
           return { y: tf.stack(per.map((l) => l.y)), z: tf.stack(per.map((l) => l.z)) };
@@ -49,22 +49,11 @@ export async function evaluateStack(net: StackedNetwork, batches: Iterable<TaskB
           : { y: tf.tensor3d(init.y, [B, P, D]), z: tf.tensor3d(init.z, [B, P, D]) };
         return { y: tf.stack(models.map(() => one.y)), z: tf.stack(models.map(() => one.z)) };
       });
-      let logits: Float32Array | null = null;
-      let q: Float32Array | null = null;
-      for (let s = 0; s < steps; s++) {
-        const o = stackedEvalStep(net, bt, lat, { n: c.latentSteps, T: c.recursions });
-        tf.dispose([lat.y, lat.z, o.qContinue]);
-        lat = { y: o.y, z: o.z };
-        if (s === steps - 1) {
-          logits = (await o.logits.data()) as Float32Array;
-          q = (await o.qHalt.data()) as Float32Array;
-        }
-        tf.dispose([o.logits, o.qHalt]);
-      }
-      tf.dispose([lat.y, lat.z, bt.inputs, bt.labels, bt.flatPuzzleIds]);
+      const last = await lastOfSteps(steps, lat, (l) => stackedEvalStep(net, bt, l, { n: c.latentSteps, T: c.recursions }));
+      tf.dispose([bt.inputs, bt.labels, bt.flatPuzzleIds]);
       for (let k = 0; k < K; k++) {
-        const lg = logits!.subarray(k * B * c.seqLen * V, (k + 1) * B * c.seqLen * V);
-        const qk = q!.subarray(k * B, (k + 1) * B);
+        const lg = last.logits.subarray(k * B * c.seqLen * V, (k + 1) * B * c.seqLen * V);
+        const qk = last.qHalt.subarray(k * B, (k + 1) * B);
         for (let r = 0; r < B; r++) if (!b.valid || b.valid[r]) metrics[k]!.add(lg, b.labels, r, b.seqLen, V, qk[r]!);
       }
     }

@@ -14,7 +14,7 @@ import { ConfigError, ShapeError, check } from '../errors.js';
 import type { ParamSpec } from '../model/block.js';
 import { TrmNetwork } from '../model/network.js';
 import { applyRope, mm, rmsNorm, ropeTables, swapLast } from '../model/ops.js';
-import type { RecursionNet } from '../model/recursion.js';
+import { rematerialized, type RecursionNet } from '../model/recursion.js';
 
 /** Weights of (a group of) the stack by official key, each [Kg, ...] (the puzzle table is not among them). */
 export type StackWeights = Record<string, tf.Tensor>;
@@ -83,34 +83,6 @@ function swigluK(x: tf.Tensor, w: SwigluK): tf.Tensor {
 
 /** One layer's per-step weights as a flat list in a fixed order (the rematerialised f passes them so). */
 type LayerK = { mixer: WeightK[]; mlp: SwigluK };
-
-/**
- * The network f over the stack, with every application of f optionally one op whose backward recomputes it
- * (as TrmNetwork.stepNet's `rematerialize`).
- */
-function rematerialized(f: (h: tf.Tensor, inj: tf.Tensor, ws: tf.Tensor[]) => tf.Tensor, flat: tf.Tensor[]): RecursionNet {
-  const op = tf.customGrad(((...args: unknown[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const inputs = args.slice(0, -1) as tf.Tensor[];
-    save(inputs);
-    const [h, inj, ...ws] = inputs as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
-    return {
-      value: f(h, inj, ws),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        // tfjs-core 4.22 clears the engine's active tape when a nested top-level tf.grads ends; restore it
-        // (the same work-around as TrmNetwork's rematerialised f; the peer dependency is pinned to 4.22.0).
-        const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
-        const outer = state.activeTape;
-        try {
-          return tf.grads((...xs: tf.Tensor[]) => f(xs[0]!, xs[1]!, xs.slice(2)))(saved, dy);
-        } finally {
-          state.activeTape = outer;
-        }
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
-  return { f: (h, inj) => op(h, inj, ...flat) };
-}
 
 export class StackedNetwork {
   readonly config: TrmConfig;

@@ -27,7 +27,7 @@ import { drawLatentInit } from '../train/variants/latent-init.js';
 import type { StepDepth } from '../train/variants/variant.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from '../train/config.js';
 import type { StepMetrics, TrainerSnapshot } from '../train/trainer.js';
-import type { EvalMetrics, EvaluateOptions } from '../train/evaluate.js';
+import { latentsFromInit, restartLatents, type EvalMetrics, type EvaluateOptions } from '../train/evaluate.js';
 import { StackedNetwork } from './stacked-network.js';
 import { evaluateStack } from './stacked-evaluate.js';
 import { disposeStackGrad, stackedGradStep, type StackGradOutput } from './stacked-supervision.js';
@@ -233,24 +233,10 @@ export class StackedTrainer {
     const P = this.network.seqLenInternal;
     const D = c.model.hiddenSize;
     const init = drawLatentInit(m.rng, c.latentInit, { batch: B, positions: P, hidden: D, training: true, initScale: c.initScale ?? undefined });
-    const fresh = tf.tidy(() => {
-      if (init.kind === 'static') return this.network.initialLatents(k, B);
-      if (init.kind === 'vector') return { y: tf.broadcastTo(tf.tensor3d(init.y, [1, 1, D]), [B, P, D]), z: tf.broadcastTo(tf.tensor3d(init.z, [1, 1, D]), [B, P, D]) };
-      return { y: tf.tensor3d(init.y, [B, P, D]), z: tf.tensor3d(init.z, [B, P, D]) };
-    });
-    if (!m.y || !m.z) {
-      m.y = fresh.y;
-      m.z = fresh.z;
-      return;
-    }
-    const [y, z] = tf.tidy(() => {
-      const mask = tf.reshape(tf.tensor1d(Int32Array.from(rows), 'int32'), [B, 1, 1]);
-      const cond = tf.cast(tf.broadcastTo(mask, [B, P, D]), 'bool');
-      return [tf.where(cond, fresh.y, m.y!), tf.where(cond, fresh.z, m.z!)];
-    });
-    tf.dispose([fresh.y, fresh.z, m.y, m.z]);
-    m.y = y!;
-    m.z = z!;
+    const model = { seqLenInternal: P, config: { hiddenSize: D }, initialLatents: (b: number) => this.network.initialLatents(k, b) };
+    const next = restartLatents(m.y && m.z ? { y: m.y, z: m.z } : null, latentsFromInit(model, init, B), rows);
+    m.y = next.y;
+    m.z = next.z;
   }
 
   /** The stacked gradient step of one group (models with the same depth). */

@@ -37,8 +37,15 @@ export interface EvaluateOptions {
   onBatch?: (progress: { batches: number; rows: number; metrics: EvalMetrics }) => void;
 }
 
+/** What latentsFromInit needs of a network: its dimensions and its own (static) initial latents. */
+export interface LatentShape {
+  readonly seqLenInternal: number;
+  readonly config: { readonly hiddenSize: number };
+  initialLatents(batchSize: number): Latents;
+}
+
 /** Latents [B, P, D] for a LatentInit draw (static = the model's H_init / L_init). */
-export function latentsFromInit(net: TrmNetwork, init: LatentInit, batchSize: number): Latents {
+export function latentsFromInit(net: LatentShape, init: LatentInit, batchSize: number): Latents {
   const P = net.seqLenInternal;
   const D = net.config.hiddenSize;
   if (init.kind === 'static') return net.initialLatents(batchSize);
@@ -51,6 +58,44 @@ export function latentsFromInit(net: TrmNetwork, init: LatentInit, batchSize: nu
     }
     return { y: tf.tensor3d(init.y, [batchSize, P, D]), z: tf.tensor3d(init.z, [batchSize, P, D]) };
   });
+}
+
+/**
+ * The carry's latents after a restart: rows flagged in `rows` take `fresh`, the others keep `prev` (null: the
+ * first batch, every row fresh). Frees `prev` and `fresh`.
+ */
+export function restartLatents(prev: Latents | null, fresh: Latents, rows: Uint8Array): Latents {
+  if (!prev) return fresh;
+  const [B, P, D] = fresh.y.shape as [number, number, number];
+  const [y, z] = tf.tidy(() => {
+    const mask = tf.reshape(tf.tensor1d(Int32Array.from(rows), 'int32'), [B, 1, 1]);
+    const cond = tf.cast(tf.broadcastTo(mask, [B, P, D]), 'bool');
+    return [tf.where(cond, fresh.y, prev.y), tf.where(cond, fresh.z, prev.z)];
+  });
+  tf.dispose([fresh.y, fresh.z, prev.y, prev.z]);
+  return { y: y!, z: z! };
+}
+
+/**
+ * Runs `steps` supervision steps in evaluation mode from `start` (which it frees, with every step's outputs)
+ * and returns the last step's logits and q_halt on the host: the official evaluation reads only the last step.
+ */
+export async function lastOfSteps(
+  steps: number,
+  start: Latents,
+  step: (latents: Latents) => { y: tf.Tensor; z: tf.Tensor; logits: tf.Tensor; qHalt: tf.Tensor; qContinue: tf.Tensor },
+): Promise<{ logits: Float32Array; qHalt: Float32Array }> {
+  let lat = start;
+  let last: { logits: Float32Array; qHalt: Float32Array } | null = null;
+  for (let s = 0; s < steps; s++) {
+    const o = step(lat);
+    tf.dispose([lat.y, lat.z, o.qContinue]);
+    lat = { y: o.y, z: o.z };
+    if (s === steps - 1) last = { logits: (await o.logits.data()) as Float32Array, qHalt: (await o.qHalt.data()) as Float32Array };
+    tf.dispose([o.logits, o.qHalt]);
+  }
+  tf.dispose([lat.y, lat.z]);
+  return last!;
 }
 
 /**
@@ -67,21 +112,9 @@ export async function evaluate(net: TrmNetwork, batches: BatchIterable, opts: Ev
   for await (const b of batches as AsyncIterable<TaskBatch>) {
     const bt = batchTensors(net, b);
     const init = drawLatentInit(rng, opts.latentInit ?? 'static', { batch: b.batchSize, positions: net.seqLenInternal, hidden: net.config.hiddenSize, training: false, initScale: opts.initScale });
-    let lat: Latents = latentsFromInit(net, init, b.batchSize);
-    let logits: Float32Array | null = null;
-    let q: Float32Array | null = null;
-    for (let s = 0; s < steps; s++) {
-      const o = evalStep(net, bt, lat);
-      tf.dispose([lat.y, lat.z, o.qContinue]);
-      lat = { y: o.y, z: o.z };
-      if (s === steps - 1) {
-        logits = (await o.logits.data()) as Float32Array;
-        q = (await o.qHalt.data()) as Float32Array;
-      }
-      tf.dispose([o.logits, o.qHalt]);
-    }
-    tf.dispose([lat.y, lat.z, bt.inputs, bt.labels, bt.puzzleIds]);
-    for (let r = 0; r < b.batchSize; r++) if (!b.valid || b.valid[r]) metrics.add(logits!, b.labels, r, b.seqLen, V, q![r]!);
+    const { logits, qHalt } = await lastOfSteps(steps, latentsFromInit(net, init, b.batchSize), (lat) => evalStep(net, bt, lat));
+    tf.dispose([bt.inputs, bt.labels, bt.puzzleIds]);
+    for (let r = 0; r < b.batchSize; r++) if (!b.valid || b.valid[r]) metrics.add(logits, b.labels, r, b.seqLen, V, qHalt[r]!);
     opts.onBatch?.({ batches: ++done, rows: metrics.count, metrics: summary(metrics) });
   }
   return summary(metrics);

@@ -27,7 +27,7 @@ import { resolvePolicy, rowWeights, type TrainingPolicy } from './policy.js';
 import { drawLatentInit } from './variants/latent-init.js';
 import type { StepDepth } from './variants/variant.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './config.js';
-import { latentsFromInit } from './evaluate.js';
+import { latentsFromInit, restartLatents } from './evaluate.js';
 import { applyResumeOverrides, assertUpdateFinite, updatedTensors, validateSnapshot, type ResumeOverrides } from './guard.js';
 
 /** Metrics of one optimizer step (ALGORITHM §4.8: over the rows that halted at this step). */
@@ -212,21 +212,9 @@ export class Trainer {
     const P = net.seqLenInternal;
     const D = c.model.hiddenSize;
     const init = drawLatentInit(this.rng, c.latentInit, { batch: B, positions: P, hidden: D, training: true, initScale: c.initScale ?? undefined });
-    const fresh = latentsFromInit(net, init, B);
-    if (!this.y || !this.z) {
-      // First batch: every row starts fresh.
-      this.y = fresh.y;
-      this.z = fresh.z;
-      return;
-    }
-    const [y, z] = tf.tidy(() => {
-      const mask = tf.reshape(tf.tensor1d(Int32Array.from(rows), 'int32'), [B, 1, 1]);
-      const cond = tf.cast(tf.broadcastTo(mask, [B, P, D]), 'bool');
-      return [tf.where(cond, fresh.y, this.y!), tf.where(cond, fresh.z, this.z!)];
-    });
-    tf.dispose([fresh.y, fresh.z, this.y, this.z]);
-    this.y = y!;
-    this.z = z!;
+    const next = restartLatents(this.y && this.z ? { y: this.y, z: this.z } : null, latentsFromInit(net, init, B), rows);
+    this.y = next.y;
+    this.z = next.z;
   }
 
   /** One supervision step with gradients on the carry's rows (the loss scaled and weighted per row). */
