@@ -21,7 +21,7 @@ import { TrmNetwork } from '../model/network.js';
 import { RowMetrics } from '../model/metrics.js';
 import { AdamAtan2, AdamW, SignSgd, learningRate, type AdamState, type NamedVariables } from '../train/optim.js';
 import { Ema, type EmaState } from '../train/ema.js';
-import { createCarry, fillRows, runningRows, shouldHalt, type Carry } from '../train/carry.js';
+import { carryArrays, createCarry, fillRows, restoreCarry, runningRows, shouldHalt, type Carry } from '../train/carry.js';
 import { resolvePolicy, rowWeights, type TrainingPolicy } from '../train/policy.js';
 import { drawLatentInit } from '../train/variants/latent-init.js';
 import type { StepDepth } from '../train/variants/variant.js';
@@ -364,10 +364,7 @@ export class StackedTrainer {
       optimizer,
       ema,
       carryTensors: m.y && m.z ? { y: Float32Array.from(await m.y.data()), z: Float32Array.from(await m.z.data()), shape: [...m.y.shape] } : null,
-      carryArrays: {
-        inputs: c.inputs.slice(), labels: c.labels.slice(), puzzleIds: c.puzzleIds.slice(), steps: c.steps.slice(), caps: c.caps.slice(),
-        gradCaps: c.gradCaps.slice(), minSteps: c.minSteps.slice(), halted: Int32Array.from(c.halted), milestones: c.milestones?.slice() ?? null,
-      },
+      carryArrays: carryArrays(c),
     };
   }
 
@@ -424,11 +421,7 @@ export class StackedTrainer {
           if (!m.source.setState) throw new TrainingError(`StackedTrainer.restore: snapshot ${k} holds a data cursor but its batch source has no setState(). Pass the same kind of source.`);
           m.source.setState(s.state.dataCursor);
         }
-        const c = m.carry;
-        const a = s.carryArrays;
-        c.inputs.set(a.inputs); c.labels.set(a.labels); c.puzzleIds.set(a.puzzleIds); c.steps.set(a.steps); c.caps.set(a.caps);
-        c.gradCaps.set(a.gradCaps); c.minSteps.set(a.minSteps); c.halted.set(a.halted); c.milestones = a.milestones?.slice() ?? null;
-        c.depth = s.state.carry.depth;
+        restoreCarry(m.carry, s.carryArrays, s.state.carry.depth);
         m.started = s.state.carry.started;
         m.samples = s.state.samples;
         if (s.carryTensors) {

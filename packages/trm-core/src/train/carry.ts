@@ -47,6 +47,24 @@ export function fillRows(carry: Carry, fresh: TaskBatch, rows: Uint8Array): void
   }
 }
 
+/** The carry's per-row arrays as stored in a snapshot (host copies). */
+export type CarryArrays = Record<'inputs' | 'labels' | 'puzzleIds' | 'steps' | 'caps' | 'gradCaps' | 'minSteps' | 'halted', Int32Array> & { milestones: Int32Array | null };
+
+/** Copies of the carry's per-row arrays, for a snapshot. */
+export function carryArrays(c: Carry): CarryArrays {
+  return {
+    inputs: c.inputs.slice(), labels: c.labels.slice(), puzzleIds: c.puzzleIds.slice(), steps: c.steps.slice(), caps: c.caps.slice(),
+    gradCaps: c.gradCaps.slice(), minSteps: c.minSteps.slice(), halted: Int32Array.from(c.halted), milestones: c.milestones?.slice() ?? null,
+  };
+}
+
+/** Puts a snapshot's arrays and depth back into a carry of the same sizes (validated by the caller). */
+export function restoreCarry(c: Carry, a: CarryArrays, depth: RecursionDepth): void {
+  c.inputs.set(a.inputs); c.labels.set(a.labels); c.puzzleIds.set(a.puzzleIds); c.steps.set(a.steps); c.caps.set(a.caps);
+  c.gradCaps.set(a.gradCaps); c.minSteps.set(a.minSteps); c.halted.set(a.halted); c.milestones = a.milestones?.slice() ?? null;
+  c.depth = depth;
+}
+
 /** 1 for every row that runs this step. */
 export function runningRows(carry: Carry): Uint8Array {
   return Uint8Array.from(carry.halted, (h) => 1 - h);

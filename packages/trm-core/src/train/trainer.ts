@@ -22,7 +22,7 @@ import { batchTensors, disposeGradStep, gradStep, type GradStepOutput } from '..
 import { RowMetrics } from '../model/metrics.js';
 import { AdamAtan2, AdamW, SignSgd, clipByGlobalNorm, learningRate, type AdamState, type NamedTensors, type NamedVariables } from './optim.js';
 import { Ema, type EmaState } from './ema.js';
-import { createCarry, fillRows, runningRows, shouldHalt, type Carry } from './carry.js';
+import { carryArrays, createCarry, fillRows, restoreCarry, runningRows, shouldHalt, type Carry, type CarryArrays } from './carry.js';
 import { resolvePolicy, rowWeights, type TrainingPolicy } from './policy.js';
 import { drawLatentInit } from './variants/latent-init.js';
 import type { StepDepth } from './variants/variant.js';
@@ -89,7 +89,7 @@ export interface TrainerSnapshot {
   optimizer: AdamState;
   ema: EmaState | null;
   carryTensors: { y: Float32Array; z: Float32Array; shape: number[] } | null;
-  carryArrays: Record<'inputs' | 'labels' | 'puzzleIds' | 'steps' | 'caps' | 'gradCaps' | 'minSteps' | 'halted', Int32Array> & { milestones: Int32Array | null };
+  carryArrays: CarryArrays;
 }
 
 export class Trainer {
@@ -324,10 +324,7 @@ export class Trainer {
       optimizer: await this.optimizer.exportState(),
       ema: this.ema ? await this.ema.exportState() : null,
       carryTensors,
-      carryArrays: {
-        inputs: c.inputs.slice(), labels: c.labels.slice(), puzzleIds: c.puzzleIds.slice(), steps: c.steps.slice(), caps: c.caps.slice(),
-        gradCaps: c.gradCaps.slice(), minSteps: c.minSteps.slice(), halted: Int32Array.from(c.halted), milestones: c.milestones?.slice() ?? null,
-      },
+      carryArrays: carryArrays(c),
     };
   }
 
@@ -358,11 +355,7 @@ export class Trainer {
         if (!t.source.setState) throw new TrainingError('trainer snapshot holds a data cursor but the batch source has no setState(); pass the same kind of source.');
         t.source.setState(snap.state.dataCursor);
       }
-      const c = t.carry;
-      const a = snap.carryArrays;
-      c.inputs.set(a.inputs); c.labels.set(a.labels); c.puzzleIds.set(a.puzzleIds); c.steps.set(a.steps); c.caps.set(a.caps);
-      c.gradCaps.set(a.gradCaps); c.minSteps.set(a.minSteps); c.halted.set(a.halted); c.milestones = a.milestones?.slice() ?? null;
-      c.depth = snap.state.carry.depth;
+      restoreCarry(t.carry, snap.carryArrays, snap.state.carry.depth);
       t.started = snap.state.carry.started;
       if (snap.carryTensors) {
         t.y = tf.tensor(snap.carryTensors.y, snap.carryTensors.shape, 'float32');
