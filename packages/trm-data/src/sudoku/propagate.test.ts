@@ -1,10 +1,11 @@
+import { Rng } from '@trm-ts/core';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../errors.js';
 import { generateSudokus } from './generate.js';
 import { propagate, testbedProperties } from './propagate.js';
 import { solverFor } from './solver.js';
 import { parseSudokuString, sudokuSpec } from './spec.js';
-import { applySudokuTransform } from './symmetry.js';
+import { applySudokuTransform, randomSudokuTransform } from './symmetry.js';
 
 const S4 = sudokuSpec(4);
 const S6 = sudokuSpec(6);
@@ -64,6 +65,18 @@ describe('propagate', () => {
       }
       expect(solved).toBeGreaterThan(0);
       if (n === 6) expect(stuck).toBeGreaterThan(0); // 6×6 minimal puzzles include some that need search
+    }
+  });
+  it('needs the same rounds on every symmetric variant (augmentations keep a puzzle’s depth)', () => {
+    const rng = new Rng(3);
+    let k = 0;
+    for (const g of generateSudokus({ n: 6, seed: 12 })) {
+      const r = propagate(g.puzzle, S6);
+      for (let t = 0; t < 5; t++) {
+        const v = propagate(applySudokuTransform(g.puzzle, S6, randomSudokuTransform(S6, rng)), S6);
+        expect([v.rounds, v.solved]).toEqual([r.rounds, r.solved]);
+      }
+      if (++k === 30) break;
     }
   });
   it('rejects malformed grids', () => {
