@@ -60,7 +60,10 @@ for (const n of sizes) {
   }
   const keys = Object.fromEntries(Object.entries(sets).map(([k, ps]) => [k, ps.map((p) => canonicalSudokuKey(p, spec))]));
   const classSet = (k) => new Set(keys[k]);
-  const shared = (a, b) => keys[a].filter((key) => classSet(b).has(key)).length;
+  const shared = (a, b) => {
+    const other = classSet(b);
+    return keys[a].filter((key) => other.has(key)).length;
+  };
   const props = Object.fromEntries(Object.entries(sets).map(([k, ps]) => [k, testbedProperties(ps, spec)]));
   const hardTest = props.test.hardIndices.map((i) => keys.test[i]);
   result.sizes[n] = {

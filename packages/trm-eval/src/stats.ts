@@ -4,9 +4,10 @@
  * a diversity measure of k predictions. Every function is pure and deterministic (seeded where it draws).
  *
  * The distribution functions (Student t, beta, normal, binomial) come from stdlib's per-distribution packages
- * (`@stdlib/stats-base-dists-*`): they are maintained, ship their own types, are small one-function packages,
- * and port the Boost / Cephes algorithms that R and SciPy also use, so quantiles agree with both to ~1e-12
- * (jStat's beta inverse is a few digits less accurate in the tails, where Clopper–Pearson needs it).
+ * (`@stdlib/stats-base-dists-*`) rather than jStat or simple-statistics: they are maintained, ship their own types,
+ * each is one function (six small packages, not a whole library), and they give the beta and t quantiles that
+ * Clopper–Pearson and Student t need (simple-statistics has neither). The tests check them against independent
+ * computations and SciPy to ≤ 1e-9.
  */
 import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
 import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
