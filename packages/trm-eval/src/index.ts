@@ -18,3 +18,4 @@ export { allPairsAlignment, derangementAlignment, type AllPairsAgreement, type A
 export { evaluateArc, type ArcRunOptions, type ArcRunResult } from './run/arc-run.js';
 export { assembleExperimentA, assembleExperimentB, CPU30_SCALE, CPU_SCALE, EXP_B_VARIANTS, experimentAJobs, experimentBJobs, jobLabel, runExpAJob, runExpBJob, runExperimentA, runExperimentB, runExperimentJob, type ExpAResult, type ExpARun, type ExpBResult, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJob, type ExperimentJobResult, type ExperimentOptions, type ExperimentProtocol, type ExperimentScale, type ExperimentVariant } from './run/experiments.js';
 export { experimentAReport, experimentBReport, type ExperimentReport } from './run/experiment-report.js';
+export { bootstrapCI, formatInterval, formatP, mannWhitney, meanCI, pairedBinary, pairedDiff, pearson, predictionDiversity, proportionCI, spearman, type BootstrapOptions, type Interval } from './stats.js';
