@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { CheckpointError, ConfigError, TrmNetwork, modelToSafetensors } from '@trm-ts/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alignmentRuns, configFromJson, loadModel, solve, type Model } from './engine.js';
+import { alignmentRuns, configFromJson, loadModel, solve, taskOf, type Model } from './engine.js';
 import { generatePuzzle, parsePuzzle, uniqueSolution } from './puzzle.js';
 import { KNOWN_4X4, KNOWN_4X4_SOLUTION } from '../test/fixtures.js';
 
@@ -86,14 +86,41 @@ describe('engine', () => {
   it('rejects bad inputs with readable messages', async () => {
     expect(() => loadModel(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), null, 'junk')).toThrow(CheckpointError);
     expect(() => configFromJson('{ not json')).toThrow(/model config: expected JSON/);
-    const maze = new TrmNetwork({ hiddenSize: 16, numLayers: 1, seqLen: 25, vocabSize: 6, numPuzzleIdentifiers: 1, puzzleEmbDim: 0, puzzleEmbLen: 0 });
-    const bytes = await modelToSafetensors(maze);
-    maze.dispose();
+    const odd = new TrmNetwork({ hiddenSize: 16, numLayers: 1, seqLen: 30, vocabSize: 7, numPuzzleIdentifiers: 1, puzzleEmbDim: 0, puzzleEmbLen: 0 });
+    const bytes = await modelToSafetensors(odd);
+    odd.dispose();
     const before = tf.memory().numTensors;
-    expect(() => loadModel(bytes, null, 'maze')).toThrow(ConfigError);
+    expect(() => loadModel(bytes, null, 'odd')).toThrow(ConfigError);
+    expect(() => loadModel(bytes, null, 'odd')).toThrow(/^model: expected a sudoku model .* or a maze model \(seqLen side², vocabSize 6\), got seqLen 30, vocabSize 7\./);
     expect(tf.memory().numTensors).toBe(before); // the rejected network was disposed
     const model = await randomModel();
     await expect(solve(model, new Uint8Array(36), { steps: 1, k: 1, readout: 'single', init: 'static', seed: 0 })).rejects.toThrow(/expected a puzzle of 16 cells/);
+    model.net.dispose();
+  });
+
+  it('tells sudoku from maze models by their shape (and model.json)', () => {
+    expect(taskOf({ seqLen: 16, vocabSize: 6 })).toMatchObject({ kind: 'sudoku', n: 4 });
+    expect(taskOf({ seqLen: 36, vocabSize: 8 })).toMatchObject({ kind: 'sudoku', n: 6 });
+    expect(taskOf({ seqLen: 81, vocabSize: 11 })).toMatchObject({ kind: 'sudoku', n: 9 });
+    expect(taskOf({ seqLen: 81, vocabSize: 6 })).toMatchObject({ kind: 'maze', n: 9, label: '9×9 maze' });
+    expect(taskOf({ seqLen: 16, vocabSize: 6 }, { model: {}, result: { task: 'maze4' } })).toMatchObject({ kind: 'maze', n: 4 });
+    expect(() => taskOf({ seqLen: 80, vocabSize: 6 })).toThrow(ConfigError);
+  });
+
+  it('solves a maze with a maze model: cell values are `# SGo` indices, k runs, no leak', async () => {
+    const net = new TrmNetwork({ hiddenSize: 32, numLayers: 1, latentSteps: 2, recursions: 2, supervisionSteps: 4, seqLen: 49, vocabSize: 6, numPuzzleIdentifiers: 1, puzzleEmbDim: 32, puzzleEmbLen: 1 }, { seed: 4 });
+    const model = loadModel(await modelToSafetensors(net), null, 'random maze');
+    net.dispose();
+    expect(model.task).toMatchObject({ kind: 'maze', n: 7 });
+    const { puzzle } = model.task.generate(3);
+    const before = tf.memory().numTensors;
+    const r = await solve(model, puzzle, { steps: 3, k: 2, readout: 'cellMode', init: 'random', seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    for (const f of r.frames) {
+      expect(f.digits).toHaveLength(98);
+      expect(f.digits.every((v) => v <= 4)).toBe(true);
+      expect(model.task.text(f.vote)).toMatch(/^[# SGo]{49}$/);
+    }
     model.net.dispose();
   });
 
