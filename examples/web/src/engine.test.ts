@@ -6,9 +6,35 @@ import { CheckpointError, ConfigError, TrmNetwork, modelToSafetensors } from '@t
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alignmentRuns, configFromJson, loadModel, solve, taskOf, type Model } from './engine.js';
 import { generatePuzzle, parsePuzzle, uniqueSolution } from './puzzle.js';
-import { KNOWN_4X4, KNOWN_4X4_SOLUTION } from '../test/fixtures.js';
+import { mazeTask, sudokuSplits, type TaskBatch } from '@trm-ts/data';
+import { KNOWN_4X4, KNOWN_4X4_SOLUTION, KNOWN_6X6, KNOWN_6X6_SOLUTION, KNOWN_MAZE9, KNOWN_MAZE9_ANSWER } from '../test/fixtures.js';
 
 const SHIPPED = fileURLToPath(new URL('../public/models/sudoku4/', import.meta.url));
+const MODELS = fileURLToPath(new URL('../public/models/', import.meta.url));
+
+function shippedModel(id: string): Model {
+  return loadModel(readFileSync(`${MODELS}${id}/model.safetensors`), readFileSync(`${MODELS}${id}/model.json`, 'utf8'), id);
+}
+
+/**
+ * The first example of a held-out split that the model solves exactly (k = 1, static init, N_sup steps), as cell
+ * values (token − 1), with how many were tried; checks for leaks on the way.
+ */
+async function firstSolved(model: Model, batches: Iterable<TaskBatch>, limit: number): Promise<{ puzzle: Uint8Array; answer: Uint8Array; tried: number }> {
+  let tried = 0;
+  for (const b of batches) {
+    const L = b.seqLen;
+    for (let r = 0; r < b.batchSize && tried < limit; r++, tried++) {
+      const puzzle = Uint8Array.from(b.inputs.subarray(r * L, (r + 1) * L), (t) => t - 1);
+      const answer = Uint8Array.from(b.labels.subarray(r * L, (r + 1) * L), (t) => t - 1);
+      const before = tf.memory().numTensors;
+      const out = await solve(model, puzzle, { steps: model.net.config.supervisionSteps, k: 1, readout: 'single', init: 'static', seed: 0 });
+      expect(tf.memory().numTensors).toBe(before);
+      if (out.frames.at(-1)!.vote.every((v, i) => v === answer[i])) return { puzzle, answer, tried: tried + 1 };
+    }
+  }
+  throw new Error(`none of the first ${tried} held-out examples solved`);
+}
 
 /** A random (untrained) 4×4 model, through the same bytes path as a checkpoint file. */
 async function randomModel(): Promise<Model> {
@@ -138,6 +164,30 @@ describe('engine', () => {
     const r = await solve(model, puzzle, { steps: 16, k: 1, readout: 'single', init: 'static', seed: 0 });
     expect(tf.memory().numTensors).toBe(before);
     expect(Array.from(r.frames.at(-1)!.vote).join('')).toBe(KNOWN_4X4_SOLUTION);
+    model.net.dispose();
+  });
+
+  it.skipIf(!existsSync(`${MODELS}maze9/model.safetensors`))('the shipped 9×9 maze checkpoint: KNOWN_MAZE9 is the first held-out maze it solves, its answer the unique shortest path', async () => {
+    const model = shippedModel('maze9');
+    expect(model.task).toMatchObject({ kind: 'maze', n: 9 });
+    const splits = await mazeTask.build(model.meta!.data!);
+    const { puzzle, answer, tried } = await firstSolved(model, splits.test.batches({ batchSize: 50 }), 50);
+    console.log(`maze9: first solved held-out maze is number ${tried}`);
+    expect(model.task.format(puzzle)).toBe(KNOWN_MAZE9);
+    expect(model.task.text(answer)).toBe(KNOWN_MAZE9_ANSWER);
+    expect(model.task.text(model.task.solution(model.task.parse(KNOWN_MAZE9))!)).toBe(KNOWN_MAZE9_ANSWER);
+    model.net.dispose();
+  });
+
+  it.skipIf(!existsSync(`${MODELS}sudoku6/model.safetensors`))('the shipped 6×6 checkpoint: KNOWN_6X6 is the first held-out puzzle it solves', async () => {
+    const model = shippedModel('sudoku6');
+    expect(model.task).toMatchObject({ kind: 'sudoku', n: 6 });
+    const splits = sudokuSplits({ n: 6, seed: 1001, train: 2000, val: 256, test: 1000 });
+    const { puzzle, answer, tried } = await firstSolved(model, splits.test.batches({ batchSize: 50 }), 50);
+    console.log(`sudoku6: first solved held-out puzzle is number ${tried}`);
+    expect(model.task.format(puzzle)).toBe(KNOWN_6X6);
+    expect(model.task.text(answer)).toBe(KNOWN_6X6_SOLUTION);
+    expect(model.task.text(model.task.solution(puzzle)!)).toBe(KNOWN_6X6_SOLUTION);
     model.net.dispose();
   });
 });

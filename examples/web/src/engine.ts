@@ -31,7 +31,7 @@ export interface ModelMeta {
   model: Partial<TrmConfig>;
   command?: string;
   /** maze.mjs: the generated data's settings (mazeTask.build options). */
-  data?: { seed?: number; side?: number; minPathLength?: number; loopFraction?: number };
+  data?: { seed: number; side: number; train: number; test: number; minPathLength: number; loopFraction: number };
   result?: { task?: string; exact_accuracy?: number; accuracy?: number; test_puzzles?: number; train_seconds?: number; steps?: number };
 }
 

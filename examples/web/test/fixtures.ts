@@ -10,3 +10,18 @@ export const KNOWN_4X4_SOLUTION = '1423324123144132';
  * recursions) and right from step 5 on: the README's picture of the model thinking.
  */
 export const THINKING_4X4 = '...1\n..2.\n4...\n.14.';
+
+/**
+ * The first maze of the shipped 9×9 maze model's held-out test split (`mazeTask.build(model.json's data)`, the
+ * mazes after the 5,000 training ones) that the model solves exactly (k = 1, static init, 16 steps), and its
+ * answer; src/engine.test.ts recomputes both.
+ */
+export const KNOWN_MAZE9 = '';
+export const KNOWN_MAZE9_ANSWER = '';
+
+/**
+ * The first puzzle of the shipped 6×6 model's held-out test split (`sudokuSplits({ n: 6, seed: 1001 })`) that the
+ * model solves (k = 1, static init, 16 steps), and its solution; src/engine.test.ts recomputes both.
+ */
+export const KNOWN_6X6 = '';
+export const KNOWN_6X6_SOLUTION = '';
