@@ -13,11 +13,21 @@ export const THINKING_4X4 = '...1\n..2.\n4...\n.14.';
 
 /**
  * The first maze of the shipped 9×9 maze model's held-out test split (`mazeTask.build(model.json's data)`, the
- * mazes after the 5,000 training ones) that the model solves exactly (k = 1, static init, 16 steps), and its
- * answer; src/engine.test.ts recomputes both.
+ * mazes after the 5,000 training ones) that the model solves exactly (k = 1, static init, 16 steps; the 11th —
+ * it solves 3 of the first 50), and its answer; src/engine.test.ts recomputes both.
  */
-export const KNOWN_MAZE9 = '';
-export const KNOWN_MAZE9_ANSWER = '';
+export const KNOWN_MAZE9 = [
+  '#########',
+  '#   #   #',
+  '### # ###',
+  '#   #   #',
+  '#S#####G#',
+  '#   #   #',
+  '### # # #',
+  '#     # #',
+  '#########',
+].join('\n');
+export const KNOWN_MAZE9_ANSWER = '##########   #   #### # ####   #   ##S#####G##ooo#ooo####o#o# ##  ooo# ##########';
 
 /**
  * The first puzzle of the shipped 6×6 model's held-out test split (`sudokuSplits({ n: 6, seed: 1001 })`) that the
