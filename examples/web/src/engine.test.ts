@@ -183,7 +183,7 @@ describe('engine', () => {
     const model = shippedModel('sudoku6');
     expect(model.task).toMatchObject({ kind: 'sudoku', n: 6 });
     const splits = sudokuSplits({ n: 6, seed: 1001, train: 2000, val: 256, test: 1000 });
-    const { puzzle, answer, tried } = await firstSolved(model, splits.test.batches({ batchSize: 50 }), 50);
+    const { puzzle, answer, tried } = await firstSolved(model, splits.test.batches({ batchSize: 50 }), 250);
     console.log(`sudoku6: first solved held-out puzzle is number ${tried}`);
     expect(model.task.format(puzzle)).toBe(KNOWN_6X6);
     expect(model.task.text(answer)).toBe(KNOWN_6X6_SOLUTION);
