@@ -16,6 +16,7 @@ const svg = (id: string) => document.getElementById(id) as unknown as SVGSVGElem
 /** Checkpoints shipped in public/models/<id>/ (model.safetensors + model.json), see docs/web.md. */
 const SHIPPED = [
   { id: 'sudoku4', label: '4×4 sudoku' },
+  { id: 'sudoku6', label: '6×6 sudoku' },
   { id: 'maze9', label: '9×9 maze' },
 ];
 
