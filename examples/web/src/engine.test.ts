@@ -4,11 +4,37 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { CheckpointError, ConfigError, TrmNetwork, modelToSafetensors } from '@trm-ts/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alignmentRuns, configFromJson, loadModel, solve, type Model } from './engine.js';
+import { alignmentRuns, configFromJson, loadModel, solve, taskOf, type Model } from './engine.js';
 import { generatePuzzle, parsePuzzle, uniqueSolution } from './puzzle.js';
-import { KNOWN_4X4, KNOWN_4X4_SOLUTION } from '../test/fixtures.js';
+import { mazeTask, sudokuSplits, type TaskBatch } from '@trm-ts/data';
+import { KNOWN_4X4, KNOWN_4X4_SOLUTION, KNOWN_6X6, KNOWN_6X6_SOLUTION, KNOWN_MAZE9, KNOWN_MAZE9_ANSWER } from '../test/fixtures.js';
 
 const SHIPPED = fileURLToPath(new URL('../public/models/sudoku4/', import.meta.url));
+const MODELS = fileURLToPath(new URL('../public/models/', import.meta.url));
+
+function shippedModel(id: string): Model {
+  return loadModel(readFileSync(`${MODELS}${id}/model.safetensors`), readFileSync(`${MODELS}${id}/model.json`, 'utf8'), id);
+}
+
+/**
+ * The first example of a held-out split that the model solves exactly (k = 1, static init, N_sup steps), as cell
+ * values (token − 1), with how many were tried; checks for leaks on the way.
+ */
+async function firstSolved(model: Model, batches: Iterable<TaskBatch>, limit: number): Promise<{ puzzle: Uint8Array; answer: Uint8Array; tried: number }> {
+  let tried = 0;
+  for (const b of batches) {
+    const L = b.seqLen;
+    for (let r = 0; r < b.batchSize && tried < limit; r++, tried++) {
+      const puzzle = Uint8Array.from(b.inputs.subarray(r * L, (r + 1) * L), (t) => t - 1);
+      const answer = Uint8Array.from(b.labels.subarray(r * L, (r + 1) * L), (t) => t - 1);
+      const before = tf.memory().numTensors;
+      const out = await solve(model, puzzle, { steps: model.net.config.supervisionSteps, k: 1, readout: 'single', init: 'static', seed: 0 });
+      expect(tf.memory().numTensors).toBe(before);
+      if (out.frames.at(-1)!.vote.every((v, i) => v === answer[i])) return { puzzle, answer, tried: tried + 1 };
+    }
+  }
+  throw new Error(`none of the first ${tried} held-out examples solved`);
+}
 
 /** A random (untrained) 4×4 model, through the same bytes path as a checkpoint file. */
 async function randomModel(): Promise<Model> {
@@ -86,14 +112,41 @@ describe('engine', () => {
   it('rejects bad inputs with readable messages', async () => {
     expect(() => loadModel(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), null, 'junk')).toThrow(CheckpointError);
     expect(() => configFromJson('{ not json')).toThrow(/model config: expected JSON/);
-    const maze = new TrmNetwork({ hiddenSize: 16, numLayers: 1, seqLen: 25, vocabSize: 6, numPuzzleIdentifiers: 1, puzzleEmbDim: 0, puzzleEmbLen: 0 });
-    const bytes = await modelToSafetensors(maze);
-    maze.dispose();
+    const odd = new TrmNetwork({ hiddenSize: 16, numLayers: 1, seqLen: 30, vocabSize: 7, numPuzzleIdentifiers: 1, puzzleEmbDim: 0, puzzleEmbLen: 0 });
+    const bytes = await modelToSafetensors(odd);
+    odd.dispose();
     const before = tf.memory().numTensors;
-    expect(() => loadModel(bytes, null, 'maze')).toThrow(ConfigError);
+    expect(() => loadModel(bytes, null, 'odd')).toThrow(ConfigError);
+    expect(() => loadModel(bytes, null, 'odd')).toThrow(/^model: expected a sudoku model .* or a maze model \(seqLen side², vocabSize 6\), got seqLen 30, vocabSize 7\./);
     expect(tf.memory().numTensors).toBe(before); // the rejected network was disposed
     const model = await randomModel();
     await expect(solve(model, new Uint8Array(36), { steps: 1, k: 1, readout: 'single', init: 'static', seed: 0 })).rejects.toThrow(/expected a puzzle of 16 cells/);
+    model.net.dispose();
+  });
+
+  it('tells sudoku from maze models by their shape (and model.json)', () => {
+    expect(taskOf({ seqLen: 16, vocabSize: 6 })).toMatchObject({ kind: 'sudoku', n: 4 });
+    expect(taskOf({ seqLen: 36, vocabSize: 8 })).toMatchObject({ kind: 'sudoku', n: 6 });
+    expect(taskOf({ seqLen: 81, vocabSize: 11 })).toMatchObject({ kind: 'sudoku', n: 9 });
+    expect(taskOf({ seqLen: 81, vocabSize: 6 })).toMatchObject({ kind: 'maze', n: 9, label: '9×9 maze' });
+    expect(taskOf({ seqLen: 16, vocabSize: 6 }, { model: {}, result: { task: 'maze4' } })).toMatchObject({ kind: 'maze', n: 4 });
+    expect(() => taskOf({ seqLen: 80, vocabSize: 6 })).toThrow(ConfigError);
+  });
+
+  it('solves a maze with a maze model: cell values are `# SGo` indices, k runs, no leak', async () => {
+    const net = new TrmNetwork({ hiddenSize: 32, numLayers: 1, latentSteps: 2, recursions: 2, supervisionSteps: 4, seqLen: 49, vocabSize: 6, numPuzzleIdentifiers: 1, puzzleEmbDim: 32, puzzleEmbLen: 1 }, { seed: 4 });
+    const model = loadModel(await modelToSafetensors(net), null, 'random maze');
+    net.dispose();
+    expect(model.task).toMatchObject({ kind: 'maze', n: 7 });
+    const { puzzle } = model.task.generate(3);
+    const before = tf.memory().numTensors;
+    const r = await solve(model, puzzle, { steps: 3, k: 2, readout: 'cellMode', init: 'random', seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    for (const f of r.frames) {
+      expect(f.digits).toHaveLength(98);
+      expect(f.digits.every((v) => v <= 4)).toBe(true);
+      expect(model.task.text(f.vote)).toMatch(/^[# SGo]{49}$/);
+    }
     model.net.dispose();
   });
 
@@ -111,6 +164,30 @@ describe('engine', () => {
     const r = await solve(model, puzzle, { steps: 16, k: 1, readout: 'single', init: 'static', seed: 0 });
     expect(tf.memory().numTensors).toBe(before);
     expect(Array.from(r.frames.at(-1)!.vote).join('')).toBe(KNOWN_4X4_SOLUTION);
+    model.net.dispose();
+  });
+
+  it.skipIf(!existsSync(`${MODELS}maze9/model.safetensors`))('the shipped 9×9 maze checkpoint: KNOWN_MAZE9 is the first held-out maze it solves, its answer the unique shortest path', async () => {
+    const model = shippedModel('maze9');
+    expect(model.task).toMatchObject({ kind: 'maze', n: 9 });
+    const splits = await mazeTask.build(model.meta!.data!);
+    const { puzzle, answer, tried } = await firstSolved(model, splits.test.batches({ batchSize: 50 }), 50);
+    console.log(`maze9: first solved held-out maze is number ${tried}`);
+    expect(model.task.format(puzzle)).toBe(KNOWN_MAZE9);
+    expect(model.task.text(answer)).toBe(KNOWN_MAZE9_ANSWER);
+    expect(model.task.text(model.task.solution(model.task.parse(KNOWN_MAZE9))!)).toBe(KNOWN_MAZE9_ANSWER);
+    model.net.dispose();
+  });
+
+  it.skipIf(!existsSync(`${MODELS}sudoku6/model.safetensors`))('the shipped 6×6 checkpoint: KNOWN_6X6 is the first held-out puzzle it solves', async () => {
+    const model = shippedModel('sudoku6');
+    expect(model.task).toMatchObject({ kind: 'sudoku', n: 6 });
+    const splits = sudokuSplits({ n: 6, seed: 1001, train: 2000, val: 256, test: 1000 });
+    const { puzzle, answer, tried } = await firstSolved(model, splits.test.batches({ batchSize: 50 }), 250);
+    console.log(`sudoku6: first solved held-out puzzle is number ${tried}`);
+    expect(model.task.format(puzzle)).toBe(KNOWN_6X6);
+    expect(model.task.text(answer)).toBe(KNOWN_6X6_SOLUTION);
+    expect(model.task.text(model.task.solution(puzzle)!)).toBe(KNOWN_6X6_SOLUTION);
     model.net.dispose();
   });
 });

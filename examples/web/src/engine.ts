@@ -22,30 +22,39 @@ import {
   type TrmConfig,
   type TrmNetwork,
 } from '@trm-ts/core';
-import { sudokuSplits, type SudokuSize } from '@trm-ts/data';
+import { MAZE_VOCAB_SIZE, sudokuSplits } from '@trm-ts/data';
 import { cosinePerExample, evalModelOf, initialLatents, readout, type ReadoutName } from '@trm-ts/eval';
+import { mazeKind, sudokuKind, type PuzzleKind } from './puzzle.js';
 
-/** What the shipped `model.json` files hold (written by `examples/learn/sudoku.mjs --save`). */
+/** What the shipped `model.json` files hold (written by `examples/learn/sudoku.mjs` / `maze.mjs --save`). */
 export interface ModelMeta {
   model: Partial<TrmConfig>;
   command?: string;
-  result?: { exact_accuracy?: number; accuracy?: number; test_puzzles?: number; train_seconds?: number; steps?: number };
+  /** maze.mjs: the generated data's settings (mazeTask.build options). */
+  data?: { seed: number; side: number; train: number; test: number; minPathLength: number; loopFraction: number };
+  result?: { task?: string; exact_accuracy?: number; accuracy?: number; test_puzzles?: number; train_seconds?: number; steps?: number };
 }
 
 export interface Model {
   net: TrmNetwork;
-  /** Sudoku side n (the model reads n² cells with tokens PAD, blank, 1..n). */
-  n: SudokuSize;
+  /** The puzzles the model reads: n×n sudoku or side×side maze (puzzle.ts). */
+  task: PuzzleKind;
   name: string;
   meta: ModelMeta | null;
 }
 
-/** n of a sudoku model: seqLen = n², vocabSize = n + 2 (§7.3). */
-export function sudokuSide(c: Pick<TrmConfig, 'seqLen' | 'vocabSize'>): SudokuSize {
-  for (const n of [4, 6, 9] as const) if (c.seqLen === n * n && c.vocabSize === n + 2) return n;
+/**
+ * The task of a model from its shape: n×n sudoku has seqLen n², vocabSize n + 2 (§7.3, n = 4, 6, 9); a side×side
+ * maze has seqLen side², vocabSize 6 (§7.4, side ≥ 5, or any side when model.json says `maze`).
+ */
+export function taskOf(c: Pick<TrmConfig, 'seqLen' | 'vocabSize'>, meta: ModelMeta | null = null): PuzzleKind {
+  const side = Math.round(Math.sqrt(c.seqLen));
+  const mazeShaped = side * side === c.seqLen && c.vocabSize === MAZE_VOCAB_SIZE;
+  if (mazeShaped && (side >= 5 || meta?.result?.task?.startsWith('maze'))) return mazeKind(side, meta?.data ?? {});
+  for (const n of [4, 6, 9] as const) if (c.seqLen === n * n && c.vocabSize === n + 2) return sudokuKind(n);
   throw new ConfigError(
-    `model: expected a sudoku model (seqLen n², vocabSize n + 2 for n = 4, 6 or 9), got seqLen ${c.seqLen}, vocabSize ${c.vocabSize}. ` +
-      'Load a checkpoint trained on 4×4, 6×6 or 9×9 sudoku.',
+    `model: expected a sudoku model (seqLen n², vocabSize n + 2 for n = 4, 6 or 9) or a maze model (seqLen side², vocabSize 6), got seqLen ${c.seqLen}, vocabSize ${c.vocabSize}. ` +
+      'Load a checkpoint trained on 4×4, 6×6 or 9×9 sudoku or on square mazes.',
   );
 }
 
@@ -67,12 +76,13 @@ export function configFromJson(text: string): { config: Partial<TrmConfig>; meta
   return { config: official ? fromOfficialConfig(o) : (o as Partial<TrmConfig>), meta: null };
 }
 
-/** Builds a model from a safetensors file (config from its metadata, or from `configJson`); checks it is a sudoku model. */
+/** Builds a model from a safetensors file (config from its metadata, or from `configJson`); checks it is a sudoku or maze model. */
 export function loadModel(weights: Uint8Array, configJson: string | null, name: string): Model {
   const parsed = configJson === null ? null : configFromJson(configJson);
   const net = networkFromSafetensors(weights, parsed?.config);
+  const meta = parsed?.meta ?? null;
   try {
-    return { net, n: sudokuSide(net.config), name, meta: parsed?.meta ?? null };
+    return { net, task: taskOf(net.config, meta), name, meta };
   } catch (err) {
     net.dispose();
     throw err;
@@ -102,9 +112,9 @@ export interface Frame {
   step: number;
   /** 0 = end of the supervision step; 1..T = after that latent recursion (inner frames). */
   inner: number;
-  /** Predicted digits per run `[k·n²]` (0 = the model predicted PAD or blank). */
+  /** Predicted cell values per run `[k·n²]` (puzzle.ts: sudoku digit, 0 = PAD or blank; maze `# SGo` index, PAD → 0). */
   digits: Uint8Array;
-  /** Probability of each predicted digit `[k·n²]`. */
+  /** Probability of each predicted value `[k·n²]`. */
   conf: Float32Array;
   /** Raw q_halt logits `[k]` (halt where > 0). */
   qHalt: Float32Array;
@@ -124,7 +134,7 @@ export interface SolveResult {
   ms: number;
 }
 
-const tokenToDigit = (t: number) => (t >= 2 ? t - 1 : 0); // tokens: PAD 0, blank 1, digit d → d + 1 (§7.3)
+const tokenToDigit = (t: number) => (t >= 2 ? t - 1 : 0); // cell value v ↔ token v + 1 (sudoku §7.3, maze §7.4); PAD 0 → 0
 
 /** The k-row batch of one puzzle (labels ignored: −100). */
 function puzzleBatch(puzzle: Uint8Array, k: number): TaskBatch {
@@ -159,7 +169,7 @@ function frameOf(step: number, inner: number, probs: Float32Array, qHalt: Float3
 }
 
 /**
- * Runs `opts.steps` supervision steps of k runs of `puzzle` (digits, 0 = blank) in evaluation mode and
+ * Runs `opts.steps` supervision steps of k runs of `puzzle` (cell values, puzzle.ts) in evaluation mode and
  * returns every step's answer. `onFrame` sees each frame as it is made (for live display).
  */
 export async function solve(model: Model, puzzle: Uint8Array, opts: SolveOptions, onFrame?: (f: Frame) => void | Promise<void>): Promise<SolveResult> {
@@ -168,7 +178,7 @@ export async function solve(model: Model, puzzle: Uint8Array, opts: SolveOptions
   const L = net.config.seqLen;
   const V = net.config.vocabSize;
   const T = net.config.recursions;
-  if (puzzle.length !== L) throw new ConfigError(`solve: expected a puzzle of ${L} cells for this ${model.n}×${model.n} model, got ${puzzle.length}. Pick a model of the puzzle's size.`);
+  if (puzzle.length !== L) throw new ConfigError(`solve: expected a puzzle of ${L} cells for this ${model.task.label} model, got ${puzzle.length}. Pick a model of the puzzle's size.`);
   for (const [what, v, max] of [['steps (N_sup)', steps, 1000], ['k', k, 64]] as const) {
     if (!(Number.isInteger(v) && v >= 1 && v <= max)) throw new ConfigError(`solve: expected ${what} to be an integer in 1..${max}, got ${v}.`);
   }

@@ -6,7 +6,7 @@
 import { drawChart } from './chart.js';
 import { startBackend, type BackendChoice } from './backend.js';
 import { alignmentRuns, loadModel, solve, TabTrainer, type Frame, type InitMode, type Model, type SolveResult } from './engine.js';
-import { formatPuzzle, generatePuzzle, parsePuzzle, uniqueSolution } from './puzzle.js';
+import { gridHtml } from './grid.js';
 import type { ReadoutName } from '@trm-ts/eval';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -14,7 +14,11 @@ const input = (id: string) => $<HTMLInputElement>(id);
 const svg = (id: string) => document.getElementById(id) as unknown as SVGSVGElement;
 
 /** Checkpoints shipped in public/models/<id>/ (model.safetensors + model.json), see docs/web.md. */
-const SHIPPED = [{ id: 'sudoku4', label: '4×4 sudoku' }];
+const SHIPPED = [
+  { id: 'sudoku4', label: '4×4 sudoku' },
+  { id: 'sudoku6', label: '6×6 sudoku' },
+  { id: 'maze9', label: '9×9 maze' },
+];
 
 interface Run {
   puzzle: Uint8Array;
@@ -78,10 +82,12 @@ function setModel(m: Model, shippedId = ''): void {
   const acc = m.meta?.result?.exact_accuracy;
   const status = $('model-status');
   status.textContent =
-    `${m.name}: ${m.n}×${m.n} sudoku, hidden ${c.hiddenSize}, ${c.numLayers} layers, n = ${c.latentSteps}, T = ${c.recursions}, N_sup = ${c.supervisionSteps}` +
-    (acc !== undefined ? `; test exact accuracy ${(100 * acc).toFixed(1)}% on ${m.meta!.result!.test_puzzles} held-out puzzles` : '');
+    `${m.name}: ${m.task.label}, hidden ${c.hiddenSize}, ${c.numLayers} layers, n = ${c.latentSteps}, T = ${c.recursions}, N_sup = ${c.supervisionSteps}` +
+    (acc !== undefined ? `; test exact accuracy ${(100 * acc).toFixed(1)}% on ${m.meta!.result!.test_puzzles} held-out ${m.task.kind === 'maze' ? 'mazes' : 'puzzles'}` : '');
   status.dataset.ready = '1';
-  status.dataset.n = String(m.n);
+  status.dataset.n = String(m.task.n);
+  status.dataset.task = m.task.kind;
+  document.body.dataset.task = m.task.kind; // the legend that fits (style.css)
   input('nsup').value = String(c.supervisionSteps);
   // The previous run belongs to the previous model: clear it.
   state.run = null;
@@ -90,7 +96,7 @@ function setModel(m: Model, shippedId = ''): void {
   for (const id of ['grid', 'candidates', 'verdict', 'qhalt-chart']) $(id).innerHTML = '';
   $('grid').dataset.state = 'empty';
   $('step-label').textContent = '—';
-  $<HTMLTextAreaElement>('puzzle').rows = m.n + 1;
+  $<HTMLTextAreaElement>('puzzle').rows = m.task.n + 1;
   newPuzzle();
   updateButtons();
 }
@@ -130,9 +136,9 @@ let generated = { text: '', solution: null as Uint8Array | null };
 let generatedCount = 0;
 
 function newPuzzle(): void {
-  const n = state.model?.n ?? 4;
-  const g = generatePuzzle(n, Number(input('seed').value) * 1000 + generatedCount++);
-  const text = formatPuzzle(g.puzzle, n);
+  const task = state.model!.task;
+  const g = task.generate(Number(input('seed').value) * 1000 + generatedCount++);
+  const text = task.format(g.puzzle);
   $<HTMLTextAreaElement>('puzzle').value = text;
   generated = { text, solution: g.solution };
 }
@@ -142,8 +148,8 @@ function newPuzzle(): void {
 async function runSolve(): Promise<void> {
   const m = state.model!;
   const text = $<HTMLTextAreaElement>('puzzle').value;
-  const puzzle = parsePuzzle(text, m.n);
-  const solution = text === generated.text ? generated.solution : uniqueSolution(puzzle, m.n);
+  const puzzle = m.task.parse(text);
+  const solution = text === generated.text ? generated.solution : m.task.solution(puzzle);
   const k = Number(input('k').value);
   const readout = $<HTMLSelectElement>('readout').value as ReadoutName;
   state.frames = [];
@@ -176,24 +182,6 @@ async function runSolve(): Promise<void> {
     `${result.stepsPerSecond.toFixed(1)} steps/s. Page load → first solve: ${(state.firstSolveMs / 1000).toFixed(2)} s.`;
 }
 
-function gridHtml(n: number, digits: Uint8Array, conf: Float32Array | null, puzzle: Uint8Array, prev: Uint8Array | null, solution: Uint8Array | null, id = ''): string {
-  const [br, bc] = n === 4 ? [2, 2] : n === 6 ? [2, 3] : [3, 3]; // box rows × box columns
-  let html = `<div class="grid" ${id ? `id="${id}"` : ''} style="grid-template-columns: repeat(${n}, auto)">`;
-  for (let i = 0; i < n * n; i++) {
-    const r = Math.floor(i / n);
-    const c = i % n;
-    const cls = ['cell'];
-    if (c > 0 && c % bc === 0) cls.push('bl');
-    if (r > 0 && r % br === 0) cls.push('bt');
-    if (puzzle[i]) cls.push('given');
-    if (prev && prev[i] !== digits[i]) cls.push('changed');
-    if (solution && digits[i] !== solution[i]) cls.push('wrong');
-    const p = conf ? conf[i]! : 1;
-    html += `<div class="${cls.join(' ')}" data-p="${p.toFixed(3)}" style="background: rgba(37, 99, 235, ${(0.08 + 0.8 * p).toFixed(3)})" title="p = ${p.toFixed(3)}">${digits[i] || ''}</div>`;
-  }
-  return `${html}</div>`;
-}
-
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Shows frame `i` of the current run: the read-out grid, changed cells, verdict, q_halt chart, the k candidates. */
@@ -205,11 +193,11 @@ function show(i: number): void {
   state.index = i;
   const f = frames[i]!;
   const prev = i > 0 ? frames[i - 1]!.vote : null;
-  const n = state.model!.n;
-  const L = n * n;
+  const task = state.model!.task;
+  const L = task.n * task.n;
   const grid = $('grid');
-  grid.innerHTML = gridHtml(n, f.vote, f.voteConf, run.puzzle, prev, run.solution);
-  grid.dataset.values = Array.from(f.vote).join('');
+  grid.innerHTML = gridHtml(task, f.vote, f.voteConf, run.puzzle, prev, run.solution);
+  grid.dataset.values = task.text(f.vote);
   grid.dataset.step = String(f.step);
   const scrub = input('scrub');
   scrub.max = String(Math.max(0, frames.length - 1));
@@ -227,7 +215,7 @@ function show(i: number): void {
     (halt !== null ? `The model would halt at step <b>${halt}</b> (first q_halt > 0).` : 'The model has not chosen to halt yet (q_halt ≤ 0 so far).') +
     '<br>' +
     (right === null
-      ? 'Correctness unknown: the puzzle has no unique solution.'
+      ? `Correctness unknown: the ${task.kind === 'maze' ? 'maze has no unique shortest path from S to G' : 'puzzle has no unique solution'}.`
       : right === L
         ? `<b style="color:#15803d">Correct</b>: all ${L} cells match the solution.`
         : `<b style="color:#c81e1e">Not yet right</b>: ${right}/${L} cells match the solution.`);
@@ -260,9 +248,9 @@ function show(i: number): void {
   for (let r = 0; r < run.k; r++) {
     const d = f.digits.subarray(r * L, (r + 1) * L);
     const ok = run.solution ? d.every((x, j) => x === run.solution![j]) : null;
-    html += `<div class="mini run" data-run="${r + 1}"><p>run ${r + 1} · q_halt ${f.qHalt[r]!.toFixed(2)}${ok === null ? '' : ok ? ' ✓' : ' ✗'}</p>${gridHtml(n, d, f.conf.subarray(r * L, (r + 1) * L), run.puzzle, null, run.solution)}</div>`;
+    html += `<div class="mini run" data-run="${r + 1}"><p>run ${r + 1} · q_halt ${f.qHalt[r]!.toFixed(2)}${ok === null ? '' : ok ? ' ✓' : ' ✗'}</p>${gridHtml(task, d, f.conf.subarray(r * L, (r + 1) * L), run.puzzle, null, run.solution)}</div>`;
   }
-  html += `<div class="mini vote" data-values="${Array.from(f.vote).join('')}"><p><b>${run.readout}</b> read-out of ${run.k}</p>${gridHtml(n, f.vote, f.voteConf, run.puzzle, null, run.solution)}</div>`;
+  html += `<div class="mini vote" data-values="${task.text(f.vote)}"><p><b>${run.readout}</b> read-out of ${run.k}</p>${gridHtml(task, f.vote, f.voteConf, run.puzzle, null, run.solution)}</div>`;
   cands.innerHTML = html;
 }
 
@@ -270,7 +258,7 @@ function show(i: number): void {
 
 async function runAa(): Promise<void> {
   const m = state.model!;
-  const puzzle = parsePuzzle($<HTMLTextAreaElement>('puzzle').value, m.n);
+  const puzzle = m.task.parse($<HTMLTextAreaElement>('puzzle').value);
   const steps = Number(input('nsup').value);
   const { points, final } = await alignmentRuns(m, puzzle, steps, Number(input('seed').value));
   drawChart(
@@ -278,7 +266,7 @@ async function runAa(): Promise<void> {
     [
       { label: 'cos(y₁, y₂)', color: '#2563eb', points: points.map((p) => [p.step, p.cosY]), dots: true },
       { label: 'cos(z₁, z₂)', color: '#dc2626', points: points.map((p) => [p.step, p.cosZ]), dots: true },
-      { label: 'same digit', color: '#16a34a', points: points.map((p) => [p.step, p.agree]) },
+      { label: 'same cell', color: '#16a34a', points: points.map((p) => [p.step, p.agree]) },
     ],
     { yMin: Math.min(0, ...points.map((p) => Math.min(p.cosY, p.cosZ))), yMax: 1, xMin: 1, xMax: Math.max(2, steps), hlines: [1], xLabel: 'supervision step' },
   );

@@ -6,14 +6,19 @@
  *
  * Needs /usr/bin/chromium (or $TRM_CHROMIUM); never downloads a browser. TRM_SKIP_BROWSER=1 skips it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildAndPreview, ensureDist, launchChromium, requireChromium, SKIP_BROWSER as skip, type Browser, type Served } from '@trm-ts/example-browser/harness';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_4X4, KNOWN_4X4_SOLUTION, THINKING_4X4 } from './fixtures.js';
+import { KNOWN_4X4, KNOWN_4X4_SOLUTION, KNOWN_6X6, KNOWN_6X6_SOLUTION, KNOWN_MAZE9, KNOWN_MAZE9_ANSWER, THINKING_4X4 } from './fixtures.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { useWasmBackend } from '@trm-ts/backend-wasm';
+import { loadModel, solve } from '../src/engine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MODELS = fileURLToPath(new URL('../public/models/', import.meta.url));
+const shipped = (id: string) => existsSync(`${MODELS}${id}/model.safetensors`);
 const ARTIFACTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 if (skip) console.warn('examples/web: TRM_SKIP_BROWSER=1, so the headless-Chromium tests are skipped.');
 
@@ -168,6 +173,61 @@ describe.skipIf(skip)('examples/web in headless Chromium', () => {
         expect(await page.getAttribute('#model-status', 'data-ready')).toBe('1');
         expect(await page.textContent('#model-status')).toMatch(/^shipped sudoku4/);
         await page.screenshot({ path: `${ARTIFACTS}${backend}-bad-checkpoint.png` });
+      });
+
+      it.runIf(shipped('maze9'))('the maze model: a held-out maze solved, wall/S/G cells drawn, a bad maze gives a readable message', async () => {
+        await page.selectOption('#model-select', 'maze9');
+        await page.waitForSelector('#model-status:text-matches("^shipped maze9: 9×9 maze")', { timeout: 60_000 });
+        expect(await page.getAttribute('#model-status', 'data-task')).toBe('maze');
+        // Selecting the model generated a maze in the # SG form.
+        expect(await page.inputValue('#puzzle')).toMatch(/^([# SG]{9}\n){8}[# SG]{9}$/);
+        await solvePuzzle(KNOWN_MAZE9);
+        expect(await page.getAttribute('#grid', 'data-values')).toBe(KNOWN_MAZE9_ANSWER);
+        expect(await page.getAttribute('#verdict', 'data-correct')).toBe('true');
+        expect(await page.locator('#grid .cell').count()).toBe(81);
+        expect(await page.locator('#grid .cell.wall').count()).toBe([...KNOWN_MAZE9].filter((c) => c === '#').length);
+        expect(await page.textContent('#grid .cell.start')).toBe('S');
+        expect(await page.textContent('#grid .cell.goal')).toBe('G');
+        expect(await page.locator('#grid .cell[style*="234, 88, 12"]').count()).toBe([...KNOWN_MAZE9_ANSWER].filter((c) => c === 'o').length);
+        await page.click('#first');
+        expect(await page.getAttribute('#grid', 'data-step')).toBe('1');
+        await page.screenshot({ path: `${ARTIFACTS}${backend}-maze-step1.png`, fullPage: true });
+        await page.click('#last');
+        expect(await page.getAttribute('#grid', 'data-values')).toBe(KNOWN_MAZE9_ANSWER);
+
+        await page.fill('#puzzle', KNOWN_MAZE9.replace('S', 'x'));
+        await page.click('#solve');
+        await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
+        expect(await page.textContent('#error')).toMatch(/^ConfigError: maze: row \d, column \d is "x": expected '#' \(wall\)/);
+      });
+
+      it.runIf(backend === 'wasm' && shipped('maze9'))('a generated maze: the page shows what the model computes in Node, right exactly when it is the generator\'s answer', async () => {
+        await page.click('#generate');
+        const text = await page.inputValue('#puzzle');
+        await solvePuzzle(text);
+        const shown = await page.getAttribute('#grid', 'data-values');
+        // The same model and maze through engine.ts in Node (wasm backend).
+        await useWasmBackend();
+        const model = loadModel(readFileSync(`${MODELS}maze9/model.safetensors`), readFileSync(`${MODELS}maze9/model.json`, 'utf8'), 'maze9');
+        const puzzle = model.task.parse(text);
+        const before = tf.memory().numTensors;
+        const r = await solve(model, puzzle, { steps: 16, k: 1, readout: 'single', init: 'static', seed: 0 });
+        expect(tf.memory().numTensors).toBe(before);
+        model.net.dispose();
+        const expected = model.task.text(r.frames.at(-1)!.vote);
+        expect(shown).toBe(expected);
+        const answer = model.task.text(model.task.solution(puzzle)!);
+        expect(await page.getAttribute('#verdict', 'data-correct')).toBe(String(expected === answer));
+      });
+
+      it.runIf(shipped('sudoku6'))('the 6×6 model loads and solves a held-out puzzle', async () => {
+        await page.selectOption('#model-select', 'sudoku6');
+        await page.waitForSelector('#model-status:text-matches("^shipped sudoku6: 6×6 sudoku")', { timeout: 60_000 });
+        await solvePuzzle(KNOWN_6X6);
+        expect(await page.getAttribute('#grid', 'data-values')).toBe(KNOWN_6X6_SOLUTION);
+        expect(await page.getAttribute('#verdict', 'data-correct')).toBe('true');
+        expect(await page.locator('#grid .cell').count()).toBe(36);
+        await page.screenshot({ path: `${ARTIFACTS}${backend}-sudoku6.png`, fullPage: true });
       });
 
       it.runIf(backend === 'webgpu')('left to choose, picks wasm over a software WebGPU adapter and says why', async () => {
