@@ -13,10 +13,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { sudokuSplits } from '@trm-ts/data';
+import * as trmData from '@trm-ts/data';
+import { sudokuSpec, sudokuSplits } from '@trm-ts/data';
 import {
   CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, experimentAReport, experimentBReport, jobFileName, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
-  type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore,
+  type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
 } from '@trm-ts/eval';
 import { startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -95,12 +96,41 @@ function buildData(scale: ExperimentScale, size: 4 | 6): ExperimentData {
   const sizes = scale.splits ?? { train: 2000, val: 256, test: 1000 };
   const splits = sudokuSplits({ n: size, seed: 42, ...sizes, augmentations: 8 });
   const i = splits.info;
+  const testbed = testbedOf(splits.test, size);
   return {
     ...splits,
+    ...(testbed ? { testbed } : {}),
     description:
       `${size}×${size} sudoku from the trm-data generator (§7.8: random minimal puzzles, unique solutions, mean ${i.meanClues.test.toFixed(1)} clues and ${i.meanGuesses.test.toFixed(2)} solver guesses per test puzzle), ` +
       `split seed 42: ${sizes.train} train puzzles × (1 + 8 augmentations), ${sizes.val} validation, ${sizes.test} test; ${i.classes.found} canonical classes found ` +
       `(train ${i.classes.train}, val ${i.classes.val}, test ${i.classes.test})${i.classSpaceExhausted ? ' — the class space is exhausted, so each split holds several symmetric variants of its classes' : ''}`,
+  };
+}
+
+/** The shape of trm-data's `testbedProperties` (issue 14s) that the report uses. */
+type TestbedFn = (puzzles: readonly ArrayLike<number>[], spec: ReturnType<typeof sudokuSpec>) => {
+  count: number; distinctClasses: number; solvedByPropagation: number; needSearchFraction: number; meanRounds: number; medianRounds: number; maxRounds: number; roundsHistogram: number[]; hardIndices: number[];
+};
+
+/**
+ * The test split's measured properties and hard slice (puzzles plain constraint propagation cannot solve), from
+ * trm-data's `testbedProperties`. Looked up at run time so that this command also builds against a trm-data
+ * without it (issue 14s lands separately); without it the reports have no hard slice.
+ */
+function testbedOf(test: { inputs: ArrayLike<number>; seqLen: number; numExamples: number }, size: 4 | 6): TestbedInfo | undefined {
+  const fn = (trmData as unknown as { testbedProperties?: TestbedFn }).testbedProperties;
+  if (typeof fn !== 'function') return undefined;
+  const L = test.seqLen;
+  // Test inputs are digit + 1 tokens (blank = 0 + 1), never augmented; the puzzles in source order.
+  const puzzles = Array.from({ length: test.numExamples }, (_, k) => Array.from({ length: L }, (_, c) => Number(test.inputs[k * L + c]) - 1));
+  const t = fn(puzzles, sudokuSpec(size));
+  const hist = t.roundsHistogram.map((c, r) => [r, c] as const).filter(([, c]) => c > 0).map(([r, c]) => `${r}: ${c}`).join(', ');
+  return {
+    hardTest: t.hardIndices,
+    lines: [
+      `Test split: ${t.count} puzzles in ${t.distinctClasses} distinct canonical classes (sudoku symmetry).`,
+      `Plain constraint propagation (naked + hidden singles, synchronous rounds) solves ${t.solvedByPropagation} of ${t.count} (${(100 * (1 - t.needSearchFraction)).toFixed(1)}%) in a mean of ${t.meanRounds.toFixed(2)} rounds (median ${t.medianRounds}, max ${t.maxRounds}; puzzles per round count: ${hist}); ${t.hardIndices.length} (${(100 * t.needSearchFraction).toFixed(1)}%) need search.`,
+    ],
   };
 }
 

@@ -6,6 +6,7 @@
 import { markdownTable, sweepTable } from '../report/markdown.js';
 import { accuracyPlotSvg, alignmentScatterSvg } from '../report/plots.js';
 import type { SweepResult } from '../sweep.js';
+import { expAStats, expBStats } from './experiment-stats.js';
 import type { ExpAResult, ExpBResult, ExperimentProtocol } from './experiments.js';
 
 export interface ExperimentReport {
@@ -29,11 +30,12 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
     '',
     '## Protocol',
     '',
-    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? ' — smaller than the CPU-scale protocol of the blog experiments (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is that protocol' : ''}.`,
+    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? (p.scale.notes ? ' — differs from the CPU-scale protocol of the blog experiments (§11.4) as the scale choices below say' : ' — smaller than the CPU-scale protocol of the blog experiments (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is that protocol') : ''}.`,
     `- **Data**: ${p.data}. Examples: train ${p.splits.train}, validation ${p.splits.val}, test ${p.splits.test}; the three splits share no puzzle up to sudoku symmetry.`,
     `- **Model**: TRM-${m.mixer === 'mlp' ? 'MLP' : 'Att'}, D ${m.hiddenSize}, ${m.numLayers} layer${m.numLayers === 1 ? '' : 's'}, n ${m.latentSteps}, T ${m.recursions}, N_sup ${m.supervisionSteps}, puzzleEmbLen ${m.puzzleEmbLen}, ${m.lossType} CE, seqLen ${m.seqLen}, vocab ${m.vocabSize}.`,
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
     `- **Seeds**: ${p.seeds.join(', ')} (the seed drives init, data order and all draws; evaluation draws use fixed offsets of it).`,
+    ...(p.scale.notes ? [`- **Scale choices**: ${p.scale.notes}`] : []),
   ].join('\n');
 }
 
@@ -93,6 +95,8 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     res.runs.map((r) => [r.init, r.seed, r.bestStep, pct(r.bestValSolved), pct(at(r.test.sweep, 'single', 1, trainN) ?? NaN), pct(at(r.test.sweep, 'single', 1, sMax) ?? NaN), r.trainSeconds.toFixed(0)]),
   );
   const t = res.timing;
+  const stats = await expAStats(res);
+  Object.assign(files, stats?.files ?? {});
   const md = [
     `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
     '',
@@ -125,6 +129,7 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     '',
     `Over all test sweeps: forward passes ${(t.forwardMs / 1000).toFixed(1)} s for ${t.rowSteps} row-steps (${(t.forwardMs / t.rowSteps).toFixed(2)} ms per row-step); all read-outs for all k ${(t.readoutMs / 1000).toFixed(2)} s: **${(100 * t.readoutOverhead).toFixed(2)}%** of the forward time.`,
     '',
+    ...(stats?.markdown ?? []),
     ...closingSections(findings, BLOG_A),
   ].join('\n');
   return { markdown: md, files };
@@ -199,6 +204,8 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
   }
   findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`);
   const N = p.scale.alignmentSteps;
+  const stats = await expBStats(res);
+  Object.assign(files, stats?.files ?? {});
   const md = [
     `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
     '',
@@ -223,6 +230,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     'Prediction agreement between run 1 and run 2 per step (mean over seeds):',
     '',
     curveTable,
+    ...(stats?.markdown ?? []),
     ...closingSections(findings, BLOG_B),
   ].join('\n');
   return { markdown: md, files };

@@ -46,6 +46,16 @@ export interface ExperimentData {
   test: ExperimentDataset;
   /** How the data was made (generator, band, sizes, seed), copied into the report. */
   description: string;
+  /** Measured properties of the test split and its hard slice (e.g. trm-data's testbedProperties), copied into the report. */
+  testbed?: TestbedInfo;
+}
+
+/** The test split's hard slice and measured properties (issue 14). */
+export interface TestbedInfo {
+  /** Indices (source order) of the test puzzles that constraint propagation alone cannot solve. */
+  hardTest: number[];
+  /** Measured properties, one Markdown line each (classes, propagation rounds, …). */
+  lines: string[];
 }
 
 /** Model and protocol sizes of one scale. `model` gets seqLen / vocabSize / numPuzzleIdentifiers from the data. */
@@ -164,6 +174,7 @@ export interface ExperimentProtocol {
   model: TrmConfig;
   train: Record<string, unknown>;
   seeds: number[];
+  testbed?: TestbedInfo;
 }
 
 const now = () => performance.now();
@@ -191,7 +202,7 @@ export function experimentProtocol(data: ExperimentData, scale: ExperimentScale,
   delete (train as Record<string, unknown>).seed;
   delete (train as Record<string, unknown>).latentInit;
   delete (train as Record<string, unknown>).randomize;
-  return { scale, data: data.description, splits: { train: data.train.numExamples, val: data.val.numExamples, test: data.test.numExamples }, model, train, seeds: [...seeds] };
+  return { scale, data: data.description, splits: { train: data.train.numExamples, val: data.val.numExamples, test: data.test.numExamples }, model, train, seeds: [...seeds], ...(data.testbed ? { testbed: data.testbed } : {}) };
 }
 
 
