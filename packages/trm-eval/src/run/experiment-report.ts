@@ -22,10 +22,20 @@ const signed = (v: number, digits = 3) => `${v >= 0 ? '+' : '−'}${Math.abs(v).
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
+/** 4×4 runs of the fixed-step protocol are a smoke test (issue 14): said at the top of their reports. */
+function smokeBanner(p: ExperimentProtocol): string[] {
+  if (p.scale.stopping || p.model.seqLen !== 16) return [];
+  return [
+    '> **Smoke test, not a testbed** (issue 14): 4×4 sudoku has too few symmetry classes (the test split holds variants of a handful of classes) and every puzzle falls to constraint propagation in a few rounds; the models were stopped at a fixed step count, before their plateau; no confidence intervals. These runs check the pipeline end to end; the 6×6 runs (`--scale cpu6`, docs/experiments/README.md) are the ones meant to answer the blog\'s questions.',
+    '',
+  ];
+}
+
 function protocolSection(p: ExperimentProtocol, command: string): string {
   const m = p.model;
   const t = p.train as Record<string, unknown>;
   return [
+    ...smokeBanner(p),
     `Command: \`${command}\``,
     '',
     '## Protocol',

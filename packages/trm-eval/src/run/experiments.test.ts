@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkLeaksEachTest } from '@trm-ts/testing';
 import { experimentAReport, experimentBReport } from './experiment-report.js';
 import { EXP_B_VARIANTS, experimentAJobs, runExperimentA, runExperimentJobsStacked, runExperimentB, runExperimentJob, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
+import { fractionOf } from './puzzle-record.js';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -94,7 +95,17 @@ describe('runExperimentA', () => {
     expect(report.markdown).toContain('Command: `experiment A --scale test`');
     expect(report.markdown).toMatch(/\| confidence \| 2 \|/);
     expect(report.markdown).toContain('of the forward time');
-    expect(Object.keys(report.files)).toEqual(['exp-a-solved.svg', 'exp-a-cellacc.svg']);
+    expect(Object.keys(report.files)).toEqual(['exp-a-solved.svg', 'exp-a-cellacc.svg', 'exp-a-validation.svg', 'exp-a-nsup-ci.svg', 'exp-a-best-of-k.svg', 'exp-a-diversity.svg']);
+    expect(report.markdown).toContain('## Statistics (issue 14)');
+    // The per-puzzle outcomes aggregate to the sweep's own curves (every read-out, k and step).
+    for (const run of res.runs) {
+      const pp = run.perPuzzle!;
+      expect(pp.steps).toEqual(run.test.sweep.steps);
+      for (const [name, curves] of Object.entries(run.test.sweep.curves)) {
+        curves!.solved.forEach((row, ki) => row.forEach((v, si) => expect(fractionOf(pp.correct[name as 'single']![ki]![si]!)).toBeCloseTo(v, 12)));
+      }
+      expect(fractionOf(pp.runCorrect[0]![0]!)).toBeCloseTo(run.test.sweep.curves.single!.solved[0]![0]!, 12); // run 0 is the single read-out
+    }
     for (const svg of Object.values(report.files)) {
       expect(XMLValidator.validate(svg)).toBe(true);
       expect(new XMLParser().parse(svg).svg).toBeDefined();
