@@ -46,6 +46,7 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
     `- **Seeds**: ${p.seeds.join(', ')} (the seed drives init, data order and all draws; evaluation draws use fixed offsets of it).`,
     ...(p.scale.notes ? [`- **Scale choices**: ${p.scale.notes}`] : []),
+    ...(p.scale.seedsA ? [`- **Independence**: Exp A trains seeds ${p.scale.seedsA.join(', ')} and Exp B seeds ${p.scale.seeds.join(', ')}: the two experiments use different trained models, so they are independent evidence.`] : []),
   ].join('\n');
 }
 
@@ -223,7 +224,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     '',
     protocolSection(p, command),
     `- **Variants**: ${res.variants.map((v) => v.name).join('; ')}. Randomised n, T, N_sup are drawn from U{c − w .. c + w}, compute-matched (§10.1); every non-baseline variant also uses random init.`,
-    `- **Test**: no checkpoint selection — the final EMA model; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split${(res.runs[0]?.alignment.rows ?? 0) >= p.splits.test ? " (AA's run 1 covers the whole test split, so its final-step score is the test score)" : ''}.`,
+    `- **Test**: ${p.scale.stopping ? `the EMA weights of the best validation (trained to plateau, see Statistics; the blog tested the final model); validation = single read-out at N_test = ${p.scale.valSteps} on the validation split with the variant's init` : 'no checkpoint selection — the final EMA model'}; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split${(res.runs[0]?.alignment.rows ?? 0) >= p.splits.test ? " (AA's run 1 covers the whole test split, so its final-step score is the test score)" : ''}.`,
     `- **AA** (§9.1): derangement (roll by one) on the first ${res.runs[0]?.alignment.rows ?? p.scale.alignmentExamples} test puzzles in one batch; run 1 from the default init for ${N} steps, run 2 from another puzzle's final (y, z) for ${N} steps; AA_y, AA_z = mean cosine of the final latents; AA_pred = cell agreement of the two runs' predictions at s = ${N}.`,
     wallTimeLine(res),
     '',

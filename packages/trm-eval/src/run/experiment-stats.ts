@@ -254,7 +254,7 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
   if (stat.length >= 2 && rand.length >= 2) {
     const sv = perSeed(stat, 'single', 1, sN);
     const rv = perSeed(rand, 'single', 1, sN);
-    const mw = mannWhitney(rv, sv);
+    const mw = safe(() => mannWhitney(rv, sv)) ?? { u: NaN, p: 1, exact: false };
     md.push(
       `- *Blog: random latent inits lower accuracy.* Single read-out at s = ${sN}: random ${pctI(meanCI(rv))} vs static ${pctI(meanCI(sv))} (means over seeds, t CIs); Mann–Whitney U = ${mw.u}, ${formatP(mw.p)}${mw.exact ? ' (exact)' : ''}, unpaired (different models). ` +
         (mw.p < 0.05 ? `**Shown** at this power: ${mean(rv) < mean(sv) ? 'random init scores lower' : 'random init scores higher'}.` : '**Not resolved at this power.**'),
@@ -355,7 +355,10 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
     const a = of(v);
     const b = of(base);
     if (a.length < 2 || b.length < 2) continue;
-    const m = { solved: mannWhitney(a.map((r) => r.solved), b.map((r) => r.solved)), aa: mannWhitney(a.map(aaPred), b.map(aaPred)), dSolved: mean(a.map((r) => r.solved)) - mean(b.map((r) => r.solved)), dAA: mean(a.map(aaPred)) - mean(b.map(aaPred)) };
+    const ms = safe(() => mannWhitney(a.map((r) => r.solved), b.map((r) => r.solved)));
+    const ma = safe(() => mannWhitney(a.map(aaPred), b.map(aaPred)));
+    if (!ms || !ma) continue;
+    const m = { solved: ms, aa: ma, dSolved: mean(a.map((r) => r.solved)) - mean(b.map((r) => r.solved)), dAA: mean(a.map(aaPred)) - mean(b.map(aaPred)) };
     mw[v] = m;
     mrow.push([`${v} vs ${base}`, `${m.dSolved >= 0 ? '+' : '−'}${Math.abs(100 * m.dSolved).toFixed(1)} pts; U = ${m.solved.u}, ${formatP(m.solved.p)}`, `${m.dAA >= 0 ? '+' : '−'}${Math.abs(m.dAA).toFixed(3)}; U = ${m.aa.u}, ${formatP(m.aa.p)}`]);
   }
