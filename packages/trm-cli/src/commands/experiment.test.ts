@@ -77,6 +77,8 @@ describe('trm experiment (end to end, smoke scale)', () => {
       [['a', '--seeds', '1,x', '--scale', 'smoke'], /--seeds: expected a comma list of integers, got '1,x'/],
       [['b', '--workers', '0'], /--workers: expected an integer >= 1, got '0'/],
       [['a', '--stack', '--workers', '2', '--scale', 'smoke'], /--stack and --workers: expected one of them/],
+      [['a', '--time-cap', '5', '--scale', 'smoke'], /--time-cap: expected a scale trained to plateau \(cpu6, smoke-plateau\), got 'smoke'/],
+      [['b', '--variants', 'all'], /--variants: expected one of scale, grid, got 'all'/],
     ] as [string[], RegExp][]) {
       const r = await runCli('experiment', ...args);
       expect(r.code, r.stderr).toBe(2);

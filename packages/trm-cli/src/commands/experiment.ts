@@ -66,6 +66,7 @@ interface ExperimentCliOptions extends CommonOptions {
   steps?: number;
   size?: string;
   variants?: string;
+  timeCap?: number;
   out?: string;
   rebuild?: boolean;
 }
@@ -82,6 +83,7 @@ export function experimentCommand(io: CliIO): Command {
     .option('--steps <n>', "optimizer steps (overrides the scale's; the report states the steps used)", int('--steps'))
     .option('--size <n>', "sudoku side 4 or 6 (default: the scale's, else 4)", choice('--size', ['4', '6'] as const))
     .option('--variants <set>', "Exp B variants: 'scale' (the scale's choice, default) or 'grid' (the blog's whole width grid)", choice('--variants', ['scale', 'grid'] as const), 'scale')
+    .option('--time-cap <minutes>', 'scales trained to plateau: also stop a model after this many minutes of training (results then depend on the machine)', int('--time-cap'))
     .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
     .option('--rebuild', 'only re-render report.md and the plots from <out>/result.json')
     .action(async (which: string, opts: ExperimentCliOptions, c: Command) => {
@@ -206,6 +208,10 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
   const size = (opts.size !== undefined ? Number(opts.size) : (scale.size ?? 4)) as 4 | 6;
   if (opts.steps !== undefined) scale = { ...scale, train: { ...scale.train, totalSteps: opts.steps }, evalInterval: Math.min(scale.evalInterval, opts.steps) };
   if (opts.variants === 'grid') scale = { ...scale, variantsB: EXP_B_GRID };
+  if (opts.timeCap !== undefined) {
+    if (!scale.stopping) throw new UsageError(`--time-cap: expected a scale trained to plateau (cpu6, smoke-plateau), got '${scale.name}'`);
+    scale = { ...scale, stopping: { ...scale.stopping, maxTrainSeconds: 60 * opts.timeCap } };
+  }
   const out = resolve(opts.out ?? join('runs', `exp-${which.toLowerCase()}`));
   if (process.env.TRM_EXPERIMENT_WORKER === '1' && process.send) return worker(scale, size, opts.backend, out);
 
