@@ -16,6 +16,7 @@ export { applySudokuTransform, augmentSudoku, bandedPermutations, canonicalSudok
 export { generateSudokus, generateSudokuSet, hasUniqueSolution, inBand, minimizePuzzle, randomFullGrid, rateSudoku, SUDOKU_BANDS, type GeneratedSudoku, type SudokuBand, type SudokuGeneratorOptions, type SudokuRating, type SudokuSetOptions } from './sudoku/generate.js';
 export { formatSudokuCsv, parseSudokuCsv, streamSudokuCsv, sudokuCsvSource, sudokuExample, type SudokuCsvOptions, type SudokuRecord } from './sudoku/csv.js';
 export { sudokuDataset, sudokuExtremeTrain, sudokuSplits, type SudokuPair, type SudokuSplitOptions, type SudokuSplits } from './sudoku/dataset.js';
+export { propagate, testbedProperties, type PropagationResult, type TestbedProperties } from './sudoku/propagate.js';
 export { checkMazePair, decodeMaze, encodeMaze, formatMazeCsv, generateMazes, MAZE_CHARSET, MAZE_VOCAB_SIZE, mazeCsvSource, mazeDataset, mazeExample, parseMazeCsv, shortestPaths, streamMazeCsv, type MazeGeneratorOptions, type MazeRecord, type ShortestPaths } from './maze/maze.js';
 export { applyArcAugmentation, ARC_EOS, ARC_IDENTITY, ARC_PAD, ARC_SEQ_LEN, ARC_SIDE, ARC_VOCAB_SIZE, arcPuzzleName, decodeArcGrid, encodeArcGrid, formatArcChallenges, formatArcTask, invertArcAugmentation, parseArcChallenges, parseArcGrid, parseArcPuzzleName, parseArcTask, randomArcAugmentation, type ArcAugmentation, type ArcPair, type ArcTask } from './arc/arc.js';
 export { buildArcDataset, type ArcBuild, type ArcBuildOptions, type ArcSubset } from './arc/dataset.js';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrmConfig } from '../config.js';
 import type { ParamSpec, TokenMixer } from './block.js';
-import { applyRope, linear, mm, rmsNorm, ropeTables, swapLast } from './ops.js';
+import { applyRope, linear, mm, addRmsNorm, ropeTables, swapLast } from './ops.js';
 
 /** q, k, v split by columns of the internal [D, 3D] qkv weight (rows of the official [3D, D]); o [D, D]. */
 export type AttentionWeights = { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; o: tf.Tensor };
@@ -43,7 +43,7 @@ export function attentionMixer(c: TrmConfig, positions: number /* P */): TokenMi
       const scores = tf.mul(mm(q, swapLast(k)), tf.scalar(1 / Math.sqrt(hd))); // [B, H, P, P]
       const attn = mm(tf.softmax(scores), v); // [B, H, P, hd]
       const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B, P, D]); // [B, P, D]
-      return rmsNorm(tf.add(h, linear(merged, w.o)), c.rmsNormEps);
+      return addRmsNorm(h, linear(merged, w.o), c.rmsNormEps);
     },
     dispose() {
       if (rope) tf.dispose([rope.cos, rope.sin]);

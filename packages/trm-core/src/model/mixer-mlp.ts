@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { swigluWidth, type TrmConfig } from '../config.js';
 import type { ParamSpec, TokenMixer } from './block.js';
-import { rmsNorm, splitGateUp, swiglu, type SwigluWeights } from './ops.js';
+import { addRmsNorm, splitGateUp, swiglu, type SwigluWeights } from './ops.js';
 
 export function mlpMixer(c: TrmConfig, positions: number /* P */): TokenMixer<SwigluWeights> {
   const IP = swigluWidth(positions, c.expansion);
@@ -17,7 +17,7 @@ export function mlpMixer(c: TrmConfig, positions: number /* P */): TokenMixer<Sw
     weights: (pre, v) => splitGateUp(v(`${pre}mlp_t.gate_up_proj.weight`), v(`${pre}mlp_t.down_proj.weight`)),
     apply(h, w) {
       const t = tf.transpose(h, [0, 2, 1]); // [B, D, P]
-      return tf.transpose(rmsNorm(tf.add(t, swiglu(t, w)), c.rmsNormEps), [0, 2, 1]); // [B, P, D]
+      return tf.transpose(addRmsNorm(t, swiglu(t, w), c.rmsNormEps), [0, 2, 1]); // [B, P, D]
     },
     dispose() {},
   };

@@ -12,7 +12,7 @@ import { Rng } from '../random.js';
 import type { NamedWeights, ParamSpec, TokenMixer } from './block.js';
 import { attentionMixer } from './mixer-attention.js';
 import { mlpMixer } from './mixer-mlp.js';
-import { linear, mm, rmsNorm, splitGateUp, swiglu, type SwigluWeights } from './ops.js';
+import { linear, mm, addRmsNorm, splitGateUp, swiglu, type SwigluWeights } from './ops.js';
 import { rematerialized, type RecursionNet } from './recursion.js';
 
 export type { ParamSpec } from './block.js';
@@ -177,7 +177,7 @@ export class TrmNetwork {
     let x = tf.add(h, inj);
     for (const w of layers) {
       x = this.mixer.apply(x, w.mixer); // rmsNorm(x + mix(x))
-      x = rmsNorm(tf.add(x, swiglu(x, w.mlp)), this.config.rmsNormEps);
+      x = addRmsNorm(x, swiglu(x, w.mlp), this.config.rmsNormEps);
     }
     return x;
   }

@@ -97,6 +97,62 @@ export function rmsNorm(h: tf.Tensor, eps: number): tf.Tensor {
   return tf.mul(h, tf.rsqrt(tf.add(ms, tf.scalar(eps))));
 }
 
+/** One `addRmsNorm` op per eps (the eps is a constant of the network, so this holds one or two entries). */
+const addRmsNormOps = new Map<number, (x: tf.Tensor, r: tf.Tensor) => tf.Tensor>();
+
+/**
+ * rmsNorm(x + r): the post-norm residual every sub-layer ends with (ALGORITHM §2.1), as one op with a
+ * hand-written gradient while a tape records. tfjs's own gradient of the five-op chain runs ~25 kernels
+ * (the engine copies every input a kernel's gradient saves, Multiply's gradient casts both operands, Add's
+ * reshapes); this one saves two tensors and runs six: with o = rmsNorm(h) and s = 1/sqrt(mean(h²) + eps),
+ * dL/dh = s·(g − o·mean(g·o)) for the upstream gradient g, and dL/dx = dL/dr = dL/dh. Outside a tape it is
+ * the plain composition. x and r must have the same shape.
+ */
+export function addRmsNorm(x: tf.Tensor, r: tf.Tensor, eps: number): tf.Tensor {
+  if (!taping()) return rmsNorm(tf.add(x, r), eps);
+  let op = addRmsNormOps.get(eps);
+  if (!op) {
+    op = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      const h = tf.add(a, b);
+      const s = tf.rsqrt(tf.add(tf.mean(tf.square(h), -1, true), tf.scalar(eps)));
+      const o = tf.mul(h, s);
+      save([o, s]);
+      return {
+        value: o,
+        gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
+          const [so, ss] = saved as [tf.Tensor, tf.Tensor];
+          const dh = tf.mul(ss, tf.sub(g, tf.mul(so, tf.mean(tf.mul(g, so), -1, true))));
+          return [dh, tf.clone(dh)]; // two tensors: the tape frees each input's gradient on its own
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, r: tf.Tensor) => tf.Tensor;
+    addRmsNormOps.set(eps, op);
+  }
+  return op(x, r);
+}
+
+const gluGrad = tf.customGrad(((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSaveFunc) => {
+  const sig = tf.sigmoid(gate);
+  save([gate, up, sig]);
+  return {
+    value: tf.mul(tf.mul(gate, sig), up),
+    gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sg, su, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      // d/dgate silu(gate) = σ(gate)·(1 + gate·(1 − σ(gate)))
+      const dsilu = tf.mul(ss, tf.add(tf.mul(sg, tf.sub(tf.scalar(1), ss)), tf.scalar(1)));
+      return [tf.mul(tf.mul(g, su), dsilu), tf.mul(g, tf.mul(sg, ss))];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (gate: tf.Tensor, up: tf.Tensor) => tf.Tensor;
+
+/**
+ * silu(gate) ⊙ up, SwiGLU's gated activation, with a hand-written gradient while a tape records (~10
+ * kernels instead of tfjs's ~20, for the same reasons as `addRmsNorm`). Same shapes.
+ */
+export function gatedSilu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
+  return taping() ? gluGrad(gate, up) : tf.mul(tf.mul(gate, tf.sigmoid(gate)), up);
+}
+
 /** A SwiGLU's weights with the fused gate_up [in, 2I] already split by columns (first half = gate). */
 export type SwigluWeights = {
   gate: tf.Tensor; // [in, I]
@@ -120,7 +176,7 @@ export function splitGateUp(gateUp: tf.Tensor, down: tf.Tensor): SwigluWeights {
 export function swiglu(x: tf.Tensor, w: SwigluWeights): tf.Tensor {
   const gate = linear(x, w.gate); // [..., I]
   const up = linear(x, w.up); // [..., I]
-  return linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), w.down);
+  return linear(gatedSilu(gate, up), w.down);
 }
 
 /**

@@ -13,7 +13,7 @@ import { internalLength, prefixLength, type TrmConfig } from '../config.js';
 import { ConfigError, ShapeError, check } from '../errors.js';
 import type { ParamSpec } from '../model/block.js';
 import { TrmNetwork } from '../model/network.js';
-import { applyRope, mm, rmsNorm, ropeTables, swapLast } from '../model/ops.js';
+import { applyRope, mm, addRmsNorm, gatedSilu, ropeTables, swapLast } from '../model/ops.js';
 import { rematerialized, type RecursionNet } from '../model/recursion.js';
 
 /** Weights of (a group of) the stack by official key, each [Kg, ...] (the puzzle table is not among them). */
@@ -78,7 +78,7 @@ function splitGateUpK(gateUp: tf.Tensor, down: tf.Tensor): SwigluK {
 function swigluK(x: tf.Tensor, w: SwigluK): tf.Tensor {
   const gate = linearK(x, w.gate);
   const up = linearK(x, w.up);
-  return linearK(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), w.down);
+  return linearK(gatedSilu(gate, up), w.down);
 }
 
 /** One layer's per-step weights as a flat list in a fixed order (the rematerialised f passes them so). */
@@ -237,7 +237,7 @@ export class StackedNetwork {
     let x = tf.add(h, inj);
     for (const l of layers) {
       x = this.mix(x, l.mixer);
-      x = rmsNorm(tf.add(x, swigluK(x, l.mlp)), this.config.rmsNormEps);
+      x = addRmsNorm(x, swigluK(x, l.mlp), this.config.rmsNormEps);
     }
     return x;
   }
@@ -247,7 +247,7 @@ export class StackedNetwork {
     const c = this.config;
     if (c.mixer === 'mlp') {
       const t = tf.transpose(h, [0, 1, 3, 2]); // [K, B, D, P]
-      return tf.transpose(rmsNorm(tf.add(t, swigluK(t, { gate: w[0]!, up: w[1]!, down: w[2]! })), c.rmsNormEps), [0, 1, 3, 2]);
+      return tf.transpose(addRmsNorm(t, swigluK(t, { gate: w[0]!, up: w[1]!, down: w[2]! }), c.rmsNormEps), [0, 1, 3, 2]);
     }
     const [K, B, P, D] = h.shape as [number, number, number, number];
     const H = c.numHeads;
@@ -264,7 +264,7 @@ export class StackedNetwork {
     const scores = tf.mul(mm(q, swapLast(k)), tf.scalar(1 / Math.sqrt(hd)));
     const attn = mm(tf.softmax(scores), v); // [K·B, H, P, hd]
     const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [K, B, P, D]);
-    return rmsNorm(tf.add(h, linearK(merged, w[3]!)), c.rmsNormEps);
+    return addRmsNorm(h, linearK(merged, w[3]!), c.rmsNormEps);
   }
 
   /** lm_head on the cells and q_head on slot 0: logits [Kg, B, L, V], qHalt / qContinue [Kg, B]. */

@@ -4,6 +4,8 @@ import { bruteValid } from './oracle.test-helper.js';
 import { sudokuDataset, sudokuExtremeTrain, sudokuSplits } from './dataset.js';
 import { decodeSudoku, sudokuSpec } from './spec.js';
 import { canonicalSudokuKey } from './symmetry.js';
+import { propagate } from './propagate.js';
+import { solverFor } from './solver.js';
 import { randomFullGrid } from './generate.js';
 import { Rng } from '@trm-ts/core';
 
@@ -82,5 +84,28 @@ describe('sudoku datasets', () => {
     const b = sudokuSplits({ n: 4, seed: 3, train: 20, val: 4, test: 8, maxStall: 200 });
     expect(Array.from(a.train.inputs)).toEqual(Array.from(b.train.inputs));
     expect(Array.from(a.test.labels)).toEqual(Array.from(b.test.labels));
+  });
+
+  it('adds a hard test split: puzzles propagation cannot solve, classes in no other split, other splits unchanged', () => {
+    const S6 = sudokuSpec(6);
+    const opts = { n: 6, seed: 4, train: 60, val: 10, test: 20, augmentations: 2 } as const;
+    const plain = sudokuSplits(opts);
+    const s = sudokuSplits({ ...opts, hardTest: 15 });
+    expect(plain.hardTest).toBeUndefined();
+    for (const k of ['train', 'val', 'test'] as const) expect(Array.from(s[k].inputs)).toEqual(Array.from(plain[k].inputs));
+    const hard = s.hardTest!;
+    expect([hard.numExamples, s.info.classes.hardTest]).toEqual([15, 15]);
+    const grids = (ds: typeof hard) => Array.from({ length: ds.numExamples }, (_, e) => ({ p: decodeSudoku(ds.example(e).inputs, 6), y: decodeSudoku(ds.example(e).labels, 6) }));
+    const others = new Set((['train', 'val', 'test'] as const).flatMap((k) => grids(s[k]).map((g) => canonicalSudokuKey(g.p, S6))));
+    const hardKeys = new Set<string>();
+    for (const { p, y } of grids(hard)) {
+      expect(propagate(p, S6).solved).toBe(false);
+      expect(solverFor(S6).solve(p)).toMatchObject({ solutions: 1, solution: y });
+      const key = canonicalSudokuKey(p, S6);
+      expect(others.has(key)).toBe(false);
+      hardKeys.add(key);
+    }
+    expect(hardKeys.size).toBe(15);
+    expect(() => sudokuSplits({ n: 4, seed: 1, train: 200, val: 20, test: 50, maxStall: 200, hardTest: 1 })).toThrow(/class space ran out/);
   });
 });

@@ -6,6 +6,7 @@ import { ConfigError, Rng } from '@trm-ts/core';
 import { ArrayDataset } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { generateSudokus, type GeneratedSudoku, type SudokuBand } from './generate.js';
+import { propagate } from './propagate.js';
 import { formatSudokuString, sudokuSpec, sudokuVocabSize, type SudokuSize } from './spec.js';
 import { applySudokuTransform, canonicalSudokuKey, randomSudokuTransform } from './symmetry.js';
 
@@ -119,15 +120,23 @@ export interface SudokuSplitOptions {
   addClues?: number;
   /** Stop looking for new canonical classes after this many generated puzzles in a row repeat one. Default 3000. */
   maxStall?: number;
+  /**
+   * Puzzles of an extra `hardTest` split (default 0: none): generated after the other splits' classes, each one
+   * that naked + hidden singles cannot finish ({@link propagate}), each from a canonical class in no other split
+   * and pairwise distinct. The other splits are the same with or without it.
+   */
+  hardTest?: number;
 }
 
 export interface SudokuSplits {
   train: ArrayDataset;
   val: ArrayDataset;
   test: ArrayDataset;
+  /** Only when `hardTest` > 0. */
+  hardTest?: ArrayDataset;
   info: {
     /** Canonical classes (puzzles up to symmetry) found and used by each split. */
-    classes: { found: number; train: number; val: number; test: number };
+    classes: { found: number; train: number; val: number; test: number; hardTest?: number };
     /** True when fewer classes exist than base puzzles were asked for (e.g. 4×4 minimal puzzles): the splits then
      * hold several symmetric variants of each class, still with no class shared between splits. */
     classSpaceExhausted: boolean;
@@ -141,15 +150,19 @@ export interface SudokuSplits {
  * canonical form) to a puzzle in another. Deterministic in `seed`.
  */
 export function sudokuSplits(options: SudokuSplitOptions): SudokuSplits {
-  const { n, seed, train = 2000, val = 256, test = 1000, augmentations = 8, maxStall = 3000 } = options;
+  const { n, seed, train = 2000, val = 256, test = 1000, augmentations = 8, maxStall = 3000, hardTest = 0 } = options;
   const spec = sudokuSpec(n);
   for (const [k, v] of Object.entries({ train, val, test })) {
     if (!(Number.isInteger(v) && v >= 1)) throw new ConfigError(`sudokuSplits: ${k}: expected a positive integer, got ${v}.`);
   }
+  if (!(Number.isInteger(hardTest) && hardTest >= 0)) throw new ConfigError(`sudokuSplits: hardTest: expected a non-negative integer, got ${hardTest}.`);
   const total = train + val + test;
   const classes = new Map<string, GeneratedSudoku>();
   let stall = 0;
-  for (const g of generateSudokus({ n, seed, band: options.band, addClues: options.addClues })) {
+  // One stream for all splits: the hard test split continues it where the others stopped.
+  const stream = generateSudokus({ n, seed, band: options.band, addClues: options.addClues });
+  for (let it = stream.next(); !it.done; it = stream.next()) {
+    const g = it.value;
     if (classes.size >= total || stall >= maxStall) break;
     const key = canonicalSudokuKey(g.puzzle, spec);
     if (classes.has(key)) {
@@ -197,13 +210,32 @@ export function sudokuSplits(options: SudokuSplitOptions): SudokuSplits {
   const trainP = pick(trainC, train);
   const valP = pick(valC, val);
   const testP = pick(testC, test);
+  const hardP: GeneratedSudoku[] = [];
+  if (hardTest > 0) {
+    if (exhausted) throw new DataError(`sudokuSplits: hardTest: expected ${n}×${n} classes beyond the ${found} the other splits use, found none (the class space ran out). Ask for hardTest: 0.`);
+    const hardKeys = new Set<string>();
+    let misses = 0;
+    for (let it = stream.next(); !it.done && hardP.length < hardTest; it = stream.next()) {
+      const g = it.value;
+      const key = propagate(g.puzzle, spec).solved ? null : canonicalSudokuKey(g.puzzle, spec);
+      if (key === null || classes.has(key) || hardKeys.has(key)) {
+        // Hard puzzles are ~5% of 6×6 minimal puzzles; 4×4 minimal puzzles never need search.
+        if (++misses >= 20 * maxStall) throw new DataError(`sudokuSplits: hardTest: expected ${hardTest} new puzzles that propagation cannot solve, found ${hardP.length} in ${misses} tries in a row. Ask for fewer, or another size.`);
+        continue;
+      }
+      misses = 0;
+      hardKeys.add(key);
+      hardP.push(g);
+    }
+  }
   const mean = (xs: GeneratedSudoku[], f: (g: GeneratedSudoku) => number) => xs.reduce((a, g) => a + f(g), 0) / xs.length;
   return {
+    ...(hardTest > 0 ? { hardTest: sudokuDataset(hardP, { n, name: `sudoku${n}-hard-test` }) } : {}),
     train: sudokuDataset(trainP, { n, name: `sudoku${n}-train`, augmentations, seed: rng.nextU32() }),
     val: sudokuDataset(valP, { n, name: `sudoku${n}-val` }),
     test: sudokuDataset(testP, { n, name: `sudoku${n}-test` }),
     info: {
-      classes: { found, train: trainC.length, val: valC.length, test: testC.length },
+      classes: { found, train: trainC.length, val: valC.length, test: testC.length, ...(hardTest > 0 ? { hardTest: hardP.length } : {}) },
       classSpaceExhausted: exhausted,
       meanClues: { train: mean(trainP, (g) => g.clues), val: mean(valP, (g) => g.clues), test: mean(testP, (g) => g.clues) },
       meanGuesses: { train: mean(trainP, (g) => g.rating.meanGuesses), val: mean(valP, (g) => g.rating.meanGuesses), test: mean(testP, (g) => g.rating.meanGuesses) },

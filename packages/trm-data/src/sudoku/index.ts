@@ -4,3 +4,4 @@ export * from './symmetry.js';
 export * from './generate.js';
 export * from './csv.js';
 export * from './dataset.js';
+export * from './propagate.js';
