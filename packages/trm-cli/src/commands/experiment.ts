@@ -13,8 +13,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import * as trmData from '@trm-ts/data';
-import { sudokuSpec, sudokuSplits } from '@trm-ts/data';
+import { sudokuSpec, sudokuSplits, testbedProperties } from '@trm-ts/data';
 import {
   CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, experimentAReport, experimentBReport, jobFileName, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
   type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
@@ -101,7 +100,7 @@ function buildData(scale: ExperimentScale, size: 4 | 6): ExperimentData {
   const testbed = testbedOf(splits.test, size);
   return {
     ...splits,
-    ...(testbed ? { testbed } : {}),
+    testbed,
     description:
       `${size}×${size} sudoku from the trm-data generator (§7.8: random minimal puzzles, unique solutions, mean ${i.meanClues.test.toFixed(1)} clues and ${i.meanGuesses.test.toFixed(2)} solver guesses per test puzzle), ` +
       `split seed 42: ${sizes.train} train puzzles × (1 + 8 augmentations), ${sizes.val} validation, ${sizes.test} test; ${i.classes.found} canonical classes found ` +
@@ -109,23 +108,12 @@ function buildData(scale: ExperimentScale, size: 4 | 6): ExperimentData {
   };
 }
 
-/** The shape of trm-data's `testbedProperties` (issue 14s) that the report uses. */
-type TestbedFn = (puzzles: readonly ArrayLike<number>[], spec: ReturnType<typeof sudokuSpec>) => {
-  count: number; distinctClasses: number; solvedByPropagation: number; needSearchFraction: number; meanRounds: number; medianRounds: number; maxRounds: number; roundsHistogram: number[]; hardIndices: number[];
-};
-
-/**
- * The test split's measured properties and hard slice (puzzles plain constraint propagation cannot solve), from
- * trm-data's `testbedProperties`. Looked up at run time so that this command also builds against a trm-data
- * without it (issue 14s lands separately); without it the reports have no hard slice.
- */
-function testbedOf(test: { inputs: ArrayLike<number>; seqLen: number; numExamples: number }, size: 4 | 6): TestbedInfo | undefined {
-  const fn = (trmData as unknown as { testbedProperties?: TestbedFn }).testbedProperties;
-  if (typeof fn !== 'function') return undefined;
+/** The test split's measured properties and hard slice (puzzles plain constraint propagation cannot solve), from trm-data's `testbedProperties`. */
+function testbedOf(test: { inputs: ArrayLike<number>; seqLen: number; numExamples: number }, size: 4 | 6): TestbedInfo {
   const L = test.seqLen;
   // Test inputs are digit + 1 tokens (blank = 0 + 1), never augmented; the puzzles in source order.
   const puzzles = Array.from({ length: test.numExamples }, (_, k) => Array.from({ length: L }, (_, c) => Number(test.inputs[k * L + c]) - 1));
-  const t = fn(puzzles, sudokuSpec(size));
+  const t = testbedProperties(puzzles, sudokuSpec(size));
   const hist = t.roundsHistogram.map((c, r) => [r, c] as const).filter(([, c]) => c > 0).map(([r, c]) => `${r}: ${c}`).join(', ');
   return {
     hardTest: t.hardIndices,
