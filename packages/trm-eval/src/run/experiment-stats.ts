@@ -108,7 +108,7 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
   const runs = res.runs.filter((r): r is ExpARun & { perPuzzle: PuzzleSweepRecord } => r.perPuzzle !== undefined);
   if (runs.length === 0) return null;
   const p = res.protocol;
-  const hard = p.testbed?.hardTest;
+  const hard = p.testbed?.hardTest.length ? p.testbed.hardTest : undefined; // an empty hard slice has no accuracy
   const trainN = p.model.supervisionSteps;
   const steps = runs[0]!.perPuzzle.steps;
   const sMax = Math.max(...steps);
@@ -272,7 +272,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const runs = res.runs.filter((r): r is ExpBRun & { alignment: { perRow: NonNullable<ExpBRun['alignment']['perRow']> } } => r.alignment.perRow !== undefined);
   if (runs.length === 0) return null;
   const p = res.protocol;
-  const hard = p.testbed?.hardTest;
+  const hard = p.testbed?.hardTest.length ? p.testbed.hardTest : undefined; // an empty hard slice has no accuracy
   const N = p.scale.alignmentSteps;
   const files: Record<string, string> = {};
   const md: string[] = ['## Statistics (issue 14)', '', ...testbedLines(res)];
