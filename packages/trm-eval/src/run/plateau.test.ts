@@ -30,6 +30,22 @@ describe('stopping rule (nextPlateauState)', () => {
     });
   });
 
+  it('does not count patience while the model has not left ~0% (best < minDelta)', () => {
+    const rule = { patience: 2, minDelta: 0.01 };
+    // 0, 0, 0, 0.005 (new best, still < minDelta: not started), 0.02 (improvement), 0.025, 0.026 → plateau at the 7th.
+    let st = { reference: 0, sinceImprovement: 0, best: null as number | null };
+    const since: number[] = [];
+    const plateau: boolean[] = [];
+    for (const s of [0, 0, 0, 0.005, 0.02, 0.025, 0.026]) {
+      const n = nextPlateauState(st, s, rule);
+      since.push(n.sinceImprovement);
+      plateau.push(n.plateau);
+      st = { reference: n.reference, sinceImprovement: n.sinceImprovement, best: n.newBest ? s : st.best };
+    }
+    expect(since).toEqual([0, 0, 0, 0, 0, 1, 2]);
+    expect(plateau).toEqual([false, false, false, false, false, false, true]);
+  });
+
   it('rejects a bad rule with a typed error before training', async () => {
     const before = tf.memory().numTensors;
     const never = () => {

@@ -15,7 +15,11 @@ import {
 export interface StoppingRule {
   /** Validations in a row without an improvement of ≥ minDelta over the best so far before stopping. */
   patience: number;
-  /** Smallest rise of the best validation score that counts as an improvement (fraction, e.g. 0.01 = 1 point). */
+  /**
+   * Smallest rise of the best validation score that counts as an improvement (fraction, e.g. 0.01 = 1 point).
+   * Patience only starts counting once the best score has reached minDelta: a model still at ~0% has not started
+   * to learn (the 6×6 pilot sat at 0% validation for its first 300 steps), and stopping it there would be wrong.
+   */
   minDelta: number;
   /** Optional cap on training seconds (validation excluded); the step cap is the config's totalSteps. */
   maxTrainSeconds?: number;
@@ -108,8 +112,9 @@ function parseProgress(bytes: Uint8Array, label: string): { progress: Progress; 
 export function nextPlateauState(p: { reference: number; sinceImprovement: number; best: number | null }, solved: number, rule: StoppingRule): { reference: number; sinceImprovement: number; newBest: boolean; plateau: boolean } {
   const newBest = p.best === null || solved > p.best;
   const improved = p.best === null || solved >= p.reference + rule.minDelta;
+  const started = Math.max(solved, p.best ?? 0) >= rule.minDelta;
   const reference = improved ? solved : p.reference;
-  const sinceImprovement = improved ? 0 : p.sinceImprovement + 1;
+  const sinceImprovement = improved || !started ? 0 : p.sinceImprovement + 1;
   return { reference, sinceImprovement, newBest, plateau: sinceImprovement >= rule.patience };
 }
 
