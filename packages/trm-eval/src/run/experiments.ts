@@ -629,5 +629,6 @@ export const CPU6_SCALE: Readonly<ExperimentScale> = Object.freeze({
   splits: { train: 2000, val: 256, test: 1000 },
   notes:
     'D 64 instead of §11.4\'s 128: one training step costs 1.29 s at D 64 and 3.3 s at D 128 on one wasm thread (docs/benchmarks.md, sudoku6-cpu-d64 / -d128), and ≥ 5 seeds × the variants at D 128 do not fit the 2-hour budget. ' +
-    'Recipe: the CPU recipe tuned on 4×4 (lr 3e-3, warm-up 50, EMA 0.99), kept for 6×6 without retuning. Validation at N_test 8 (= N_sup of training) to halve its cost; test N_test ≤ 16 and k ≤ 5 (the test sweep of a random-init model costs k × N_test × 1,000 puzzles).',
+    'Recipe: the CPU recipe tuned on 4×4 (lr 3e-3, warm-up 50, EMA 0.99), kept for 6×6 without retuning. Validation at N_test 8 (= N_sup of training) to halve its cost (in the pilot, validation solved at N_test 8 and 16 differed by ≤ 1.6 points); test N_test ≤ 16 and k ≤ 5 (the test sweep of a random-init model costs k × N_test × 1,000 puzzles). ' +
+    'Step cap 1,500: the pilot (seed 1, static init) was at 0% validation until step 350, reached its best (70.3%) at step 800 and had not been stopped by the rule at step 950 (docs/experiments/README.md).',
 });
