@@ -134,7 +134,7 @@ export function bandPlotSpec(points: readonly BandPoint[], options: { title: str
     type: 'quantitative',
     title: options.xTitle,
     scale: options.logX ? { type: 'log', base: 2, nice: false } : { zero: false, nice: false },
-    axis: { values: xs, labelFlush: true, labelOverlap: false },
+    axis: { values: xs, format: '~g', labelFlush: true, labelOverlap: false },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
