@@ -46,7 +46,7 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
     `- **Seeds**: ${p.seeds.join(', ')} (the seed drives init, data order and all draws; evaluation draws use fixed offsets of it).`,
     ...(p.scale.notes ? [`- **Scale choices**: ${p.scale.notes}`] : []),
-    ...(p.scale.seedsA ? [`- **Independence**: Exp A trains seeds ${p.scale.seedsA.join(', ')} and Exp B seeds ${p.scale.seeds.join(', ')}: the two experiments use different trained models, so they are independent evidence.`] : []),
+    ...(p.scale.seedsA ? [`- **Independence**: the scale's Exp A seeds (${p.scale.seedsA.join(', ')}) and Exp B seeds (${p.scale.seeds.join(', ')}) differ: run with them, the two experiments use different trained models, so they are independent evidence.`] : []),
   ].join('\n');
 }
 
