@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,13 +37,48 @@ describe('trm experiment (end to end, smoke scale)', () => {
     });
   });
 
+  it('trained to plateau: a run stopped after a snapshot resumes to the same result as an uninterrupted run; finished jobs are skipped', async () => {
+    const whole = join(dir, 'plateau-whole');
+    const cut = join(dir, 'plateau-cut');
+    const args = ['experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '1', '--workers', '1'];
+    const r1 = await runCli(...args, '--out', whole);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(r1.leaked).toBe(0);
+    // Stop after the 5th snapshot: the first job (3 validations) is done, the second holds a snapshot at step 4.
+    process.env.TRM_EXPERIMENT_STOP_AFTER_SAVES = '5';
+    let r2: Awaited<ReturnType<typeof runCli>>;
+    try {
+      r2 = await runCli(...args, '--out', cut);
+    } finally {
+      delete process.env.TRM_EXPERIMENT_STOP_AFTER_SAVES;
+    }
+    expect(r2.code).not.toBe(0);
+    expect(r2.stderr).toMatch(/stopped after 5 snapshots/);
+    expect(existsSync(join(cut, 'result.json'))).toBe(false);
+    expect(readdirSync(join(cut, 'jobs')).sort()).toEqual(['B-baseline-seed-1.json', 'B-random-init-seed-1.snapshot']);
+    const r3 = await runCli(...args, '--out', cut);
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(r3.stderr).toMatch(/1 of 5 jobs already done/);
+    expect(r3.stderr).toMatch(/B random init seed 1: resumed at step 4 \(2 validations so far\)/);
+    type Run = { variant: string; solved: number; stoppedBy: string; bestStep: number; validation: { step: number; solved: number }[]; perPuzzle: unknown; alignment: { aaPred: number; perRow: unknown } };
+    const a = JSON.parse(readFileSync(join(whole, 'result.json'), 'utf8')) as { runs: Run[] };
+    const b = JSON.parse(readFileSync(join(cut, 'result.json'), 'utf8')) as { runs: Run[] };
+    const strip = (r: Run) => ({ variant: r.variant, solved: r.solved, stoppedBy: r.stoppedBy, bestStep: r.bestStep, validation: r.validation.map((v) => [v.step, v.solved]), perPuzzle: r.perPuzzle, alignment: [r.alignment.aaPred, r.alignment.perRow] });
+    expect(b.runs.map(strip)).toEqual(a.runs.map(strip));
+    expect(a.runs.every((r) => r.stoppedBy === 'plateau' || r.stoppedBy === 'step cap')).toBe(true);
+    expect(readdirSync(join(cut, 'jobs')).filter((f) => f.endsWith('.snapshot'))).toEqual([]); // removed once a job's result is written
+    expect(readFileSync(join(cut, 'report.md'), 'utf8')).toMatch(/^# /);
+  });
+
   it('bad flags: one line, exit 2', async () => {
     for (const [args, pattern] of [
       [['c'], /trm experiment: <which>: expected one of a, b, A, B, got 'c'/],
-      [['a', '--scale', 'huge'], /--scale: expected one of cpu30, cpu, smoke, got 'huge'/],
+      [['a', '--scale', 'huge'], /--scale: expected one of cpu30, cpu6, cpu, smoke, smoke-plateau, got 'huge'/],
       [['a', '--seeds', '1,x', '--scale', 'smoke'], /--seeds: expected a comma list of integers, got '1,x'/],
       [['b', '--workers', '0'], /--workers: expected an integer >= 1, got '0'/],
       [['a', '--stack', '--workers', '2', '--scale', 'smoke'], /--stack and --workers: expected one of them/],
+      [['a', '--time-cap', '5', '--scale', 'smoke'], /--time-cap: expected a scale trained to plateau \(cpu6, smoke-plateau\), got 'smoke'/],
+      [['b', '--variants', 'all'], /--variants: expected one of scale, grid, got 'all'/],
     ] as [string[], RegExp][]) {
       const r = await runCli('experiment', ...args);
       expect(r.code, r.stderr).toBe(2);

@@ -4,16 +4,19 @@
  * report.md, the SVG plots and result.json to --out. `--workers N` trains N models at a time, each in a child
  * process of its own (this same binary, with TRM_EXPERIMENT_WORKER=1); the results do not depend on N.
  * `--rebuild` re-renders report.md and the plots from --out/result.json without running anything.
+ * Resumable (issue 14): every finished job's result is written atomically to <out>/jobs/<job>.json and skipped
+ * when the command is run again; a job trained to plateau (`--scale cpu6`) also saves a trainer snapshot at every
+ * validation (<out>/jobs/<job>.snapshot) and continues from it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { sudokuSplits } from '@trm-ts/data';
+import { sudokuSpec, sudokuSplits, testbedProperties } from '@trm-ts/data';
 import {
-  CPU30_SCALE, CPU_SCALE, experimentAReport, experimentBReport, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
-  type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale,
+  CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, experimentAReport, experimentBReport, jobFileName, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
+  type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
 } from '@trm-ts/eval';
 import { startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -38,7 +41,21 @@ export const SMOKE_SCALE: Readonly<ExperimentScale> = Object.freeze({
   splits: { train: 16, val: 8, test: 8 },
 });
 
-const SCALES: Record<string, Readonly<ExperimentScale>> = { cpu30: CPU30_SCALE, cpu: CPU_SCALE, smoke: SMOKE_SCALE };
+/** The smoke scale trained "to plateau" (stopping rule, snapshots, resume): checks that pipeline, measures nothing. */
+export const SMOKE_PLATEAU_SCALE: Readonly<ExperimentScale> = Object.freeze({
+  ...SMOKE_SCALE,
+  name: 'smoke-plateau',
+  train: { ...SMOKE_SCALE.train, totalSteps: 6 },
+  evalInterval: 2,
+  stopping: { patience: 2, minDelta: 0.01 },
+  seeds: [1, 2],
+  seedsA: [11],
+  testSteps: [1, 2, 4],
+  alignmentSteps: 4,
+  alignmentExamples: 4,
+});
+
+const SCALES: Record<string, Readonly<ExperimentScale>> = { cpu30: CPU30_SCALE, cpu6: CPU6_SCALE, cpu: CPU_SCALE, smoke: SMOKE_SCALE, 'smoke-plateau': SMOKE_PLATEAU_SCALE };
 
 interface ExperimentCliOptions extends CommonOptions {
   scale: string;
@@ -46,7 +63,9 @@ interface ExperimentCliOptions extends CommonOptions {
   workers?: number;
   stack?: boolean;
   steps?: number;
-  size: string;
+  size?: string;
+  variants?: string;
+  timeCap?: number;
   out?: string;
   rebuild?: boolean;
 }
@@ -61,7 +80,9 @@ export function experimentCommand(io: CliIO): Command {
     .option('--workers <n>', 'models trained at a time, one child process each (default: the CPU count)', int('--workers'))
     .option('--stack', "train the experiment's models as one stacked computation in this process (StackedTrainer; each model equals its solo run) instead of worker processes")
     .option('--steps <n>', "optimizer steps (overrides the scale's; the report states the steps used)", int('--steps'))
-    .option('--size <n>', 'sudoku side 4 or 6', choice('--size', ['4', '6'] as const), '4')
+    .option('--size <n>', "sudoku side 4 or 6 (default: the scale's, else 4)", choice('--size', ['4', '6'] as const))
+    .option('--variants <set>', "Exp B variants: 'scale' (the scale's choice, default) or 'grid' (the blog's whole width grid)", choice('--variants', ['scale', 'grid'] as const), 'scale')
+    .option('--time-cap <minutes>', 'scales trained to plateau: also stop a model after this many minutes of training (results then depend on the machine)', int('--time-cap'))
     .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
     .option('--rebuild', 'only re-render report.md and the plots from <out>/result.json')
     .action(async (which: string, opts: ExperimentCliOptions, c: Command) => {
@@ -76,8 +97,10 @@ function buildData(scale: ExperimentScale, size: 4 | 6): ExperimentData {
   const sizes = scale.splits ?? { train: 2000, val: 256, test: 1000 };
   const splits = sudokuSplits({ n: size, seed: 42, ...sizes, augmentations: 8 });
   const i = splits.info;
+  const testbed = testbedOf(splits.test, size);
   return {
     ...splits,
+    testbed,
     description:
       `${size}×${size} sudoku from the trm-data generator (§7.8: random minimal puzzles, unique solutions, mean ${i.meanClues.test.toFixed(1)} clues and ${i.meanGuesses.test.toFixed(2)} solver guesses per test puzzle), ` +
       `split seed 42: ${sizes.train} train puzzles × (1 + 8 augmentations), ${sizes.val} validation, ${sizes.test} test; ${i.classes.found} canonical classes found ` +
@@ -85,17 +108,34 @@ function buildData(scale: ExperimentScale, size: 4 | 6): ExperimentData {
   };
 }
 
+/** The test split's measured properties and hard slice (puzzles plain constraint propagation cannot solve), from trm-data's `testbedProperties`. */
+function testbedOf(test: { inputs: ArrayLike<number>; seqLen: number; numExamples: number }, size: 4 | 6): TestbedInfo {
+  const L = test.seqLen;
+  // Test inputs are digit + 1 tokens (blank = 0 + 1), never augmented; the puzzles in source order.
+  const puzzles = Array.from({ length: test.numExamples }, (_, k) => Array.from({ length: L }, (_, c) => Number(test.inputs[k * L + c]) - 1));
+  const t = testbedProperties(puzzles, sudokuSpec(size));
+  const hist = t.roundsHistogram.map((c, r) => [r, c] as const).filter(([, c]) => c > 0).map(([r, c]) => `${r}: ${c}`).join(', ');
+  return {
+    hardTest: t.hardIndices,
+    lines: [
+      `Test split: ${t.count} puzzles in ${t.distinctClasses} distinct canonical classes (sudoku symmetry).`,
+      `Plain constraint propagation (naked + hidden singles, synchronous rounds) solves ${t.solvedByPropagation} of ${t.count} (${(100 * (1 - t.needSearchFraction)).toFixed(1)}%) in a mean of ${t.meanRounds.toFixed(2)} rounds (median ${t.medianRounds}, max ${t.maxRounds}; puzzles per round count: ${hist}); ${t.hardIndices.length} (${(100 * t.needSearchFraction).toFixed(1)}%) need search.`,
+    ],
+  };
+}
+
 type ToWorker = { type: 'job'; id: number; job: ExperimentJob } | { type: 'exit' };
 type FromWorker = { type: 'ready' } | { type: 'log'; line: string } | { type: 'result'; id: number; result: ExperimentJobResult } | { type: 'error'; id: number; message: string };
 
 /** Worker process: builds the data once, then runs the jobs the parent sends, one at a time. */
-async function worker(scale: ExperimentScale, size: 4 | 6, backend: string): Promise<void> {
+async function worker(scale: ExperimentScale, size: 4 | 6, backend: string, out: string): Promise<void> {
   const send = (m: FromWorker) => process.send!(m);
   await startBackend(backend);
   const data = buildData(scale, size);
+  const store = fileJobStore(join(out, 'jobs'));
   process.on('message', (m: ToWorker) => {
     if (m.type === 'exit') process.exit(0);
-    runExperimentJob(data, scale, m.job, (line) => send({ type: 'log', line }))
+    runExperimentJob(data, scale, m.job, (line) => send({ type: 'log', line }), store)
       .then((result) => send({ type: 'result', id: m.id, result }))
       .catch((err: unknown) => send({ type: 'error', id: m.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
   });
@@ -103,7 +143,7 @@ async function worker(scale: ExperimentScale, size: 4 | 6, backend: string): Pro
 }
 
 /** A pool of `n` child processes (this binary); jobs go to whichever is free, results come back in job order. */
-function processPool(n: number, argv: readonly string[], log: (l: string) => void): (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]> {
+function processPool(n: number, argv: readonly string[], log: (l: string) => void, onResult: (job: ExperimentJob, result: ExperimentJobResult) => void): (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]> {
   return (jobs) =>
     new Promise((resolveAll, reject) => {
       const results: ExperimentJobResult[] = new Array(jobs.length);
@@ -132,6 +172,7 @@ function processPool(n: number, argv: readonly string[], log: (l: string) => voi
             reject(new Error(`experiment job '${jobLabel(jobs[m.id]!)}' failed in worker ${w + 1}: ${m.message}`));
           } else {
             results[m.id] = m.result;
+            onResult(jobs[m.id]!, m.result);
             current.delete(child); // idle until give() hands it the next job
             done++;
             if (done === jobs.length) {
@@ -152,15 +193,20 @@ function processPool(n: number, argv: readonly string[], log: (l: string) => voi
 
 async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: CliIO): Promise<void> {
   let scale = SCALES[opts.scale]!;
-  const size = Number(opts.size) as 4 | 6;
+  const size = (opts.size !== undefined ? Number(opts.size) : (scale.size ?? 4)) as 4 | 6;
   if (opts.steps !== undefined) scale = { ...scale, train: { ...scale.train, totalSteps: opts.steps }, evalInterval: Math.min(scale.evalInterval, opts.steps) };
-  if (process.env.TRM_EXPERIMENT_WORKER === '1' && process.send) return worker(scale, size, opts.backend);
+  if (opts.variants === 'grid') scale = { ...scale, variantsB: EXP_B_GRID };
+  if (opts.timeCap !== undefined) {
+    if (!scale.stopping) throw new UsageError(`--time-cap: expected a scale trained to plateau (cpu6, smoke-plateau), got '${scale.name}'`);
+    scale = { ...scale, stopping: { ...scale.stopping, maxTrainSeconds: 60 * opts.timeCap } };
+  }
+  const out = resolve(opts.out ?? join('runs', `exp-${which.toLowerCase()}`));
+  if (process.env.TRM_EXPERIMENT_WORKER === '1' && process.send) return worker(scale, size, opts.backend, out);
 
   const seeds = opts.seeds?.split(',').map(Number);
   if (seeds && !seeds.every((s) => Number.isInteger(s))) throw new UsageError(`--seeds: expected a comma list of integers, got '${opts.seeds}'`);
   if (opts.stack && opts.workers !== undefined) throw new UsageError('--stack and --workers: expected one of them', 'a stack trains every model in this process; drop --workers');
   const workers = opts.stack ? 1 : (opts.workers ?? availableParallelism());
-  const out = resolve(opts.out ?? join('runs', `exp-${which.toLowerCase()}`));
   const args = (io.argv ?? []).filter((a) => a !== '--rebuild');
   const command = `trm ${args.join(' ')}`;
   if (opts.rebuild) {
@@ -174,10 +220,10 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
   const data = buildData(scale, size);
   const log = (l: string) => note(io, `[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
   log(`data ready; backend ${info.backend} ${JSON.stringify(info.details)}`);
-  const runJobs = workers > 1 ? processPool(workers, io.argv ?? [], log) : undefined;
+  const runJobs = opts.stack ? undefined : resumableJobs(join(out, 'jobs'), log, (onResult) => (workers > 1 ? processPool(workers, io.argv ?? [], log, onResult) : inProcess(data, scale, log, join(out, 'jobs'), onResult)));
   const stack = opts.stack === true;
   const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs, stack }) : await runExperimentB(data, { scale, seeds, log, runJobs, stack });
-  result.workers = runJobs ? workers : 1;
+  result.workers = workers > 1 && !opts.stack ? workers : 1;
   mkdirSync(out, { recursive: true });
   // Written to a temporary name and renamed: an interrupted write never leaves a torn result.json.
   writeFileSync(join(out, 'result.json.tmp'), JSON.stringify({ command, backend: info, ...result }, null, 1));
@@ -190,4 +236,64 @@ async function writeReport(out: string, result: ExpAResult | ExpBResult, command
   const report = result.experiment === 'A' ? await experimentAReport(result, command) : await experimentBReport(result, command);
   writeFileSync(join(out, 'report.md'), report.markdown);
   for (const [name, text] of Object.entries(report.files)) writeFileSync(join(out, name), text);
+}
+
+/** Writes `bytes` to `path` atomically: a temporary name in the same folder, then a rename. */
+function writeAtomic(path: string, bytes: string | Uint8Array): void {
+  writeFileSync(`${path}.tmp`, bytes);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Progress files of jobs trained to plateau: <dir>/<job>.snapshot (trainer snapshot, best weights, curve). */
+function fileJobStore(dir: string): JobStore {
+  let saves = 0;
+  const path = (label: string) => join(dir, `${label.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}.snapshot`);
+  return {
+    load: async (label) => (existsSync(path(label)) ? new Uint8Array(readFileSync(path(label))) : null),
+    save: async (label, bytes) => {
+      mkdirSync(dir, { recursive: true });
+      writeAtomic(path(label), bytes);
+      // Test hook: fail right after the N-th snapshot of this process, leaving what a kill at that moment leaves.
+      const stopAfter = Number(process.env.TRM_EXPERIMENT_STOP_AFTER_SAVES ?? Infinity);
+      if (++saves >= stopAfter) throw new Error(`stopped after ${saves} snapshots (TRM_EXPERIMENT_STOP_AFTER_SAVES)`);
+    },
+  };
+}
+
+type JobRunner = (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]>;
+
+/**
+ * Resumable jobs: results already in <dir>/<job>.json are read back, the others run (`makeRunner` gets the
+ * callback that writes each result as it arrives and removes the job's snapshot).
+ */
+function resumableJobs(dir: string, log: (l: string) => void, makeRunner: (onResult: (job: ExperimentJob, result: ExperimentJobResult) => void) => JobRunner): JobRunner {
+  return async (jobs) => {
+    const file = (job: ExperimentJob) => join(dir, `${jobFileName(job)}.json`);
+    const results: (ExperimentJobResult | undefined)[] = jobs.map((j) => (existsSync(file(j)) ? (JSON.parse(readFileSync(file(j), 'utf8')) as ExperimentJobResult) : undefined));
+    const todo = jobs.filter((_, i) => results[i] === undefined);
+    if (todo.length < jobs.length) log(`${jobs.length - todo.length} of ${jobs.length} jobs already done (${dir}); running the other ${todo.length}`);
+    mkdirSync(dir, { recursive: true });
+    const onResult = (job: ExperimentJob, result: ExperimentJobResult) => {
+      writeAtomic(file(job), JSON.stringify(result));
+      rmSync(join(dir, `${jobFileName(job)}.snapshot`), { force: true });
+    };
+    const fresh = todo.length > 0 ? await makeRunner(onResult)(todo) : [];
+    let k = 0;
+    return results.map((r) => r ?? fresh[k++]!);
+  };
+}
+
+/** Jobs one after the other in this process (--workers 1), with snapshots under `dir`. */
+function inProcess(data: ExperimentData, scale: ExperimentScale, log: (l: string) => void, dir: string, onResult: (job: ExperimentJob, result: ExperimentJobResult) => void): JobRunner {
+  const store = fileJobStore(dir);
+  return async (jobs) => {
+    const out: ExperimentJobResult[] = [];
+    for (const job of jobs) {
+      log(`start ${jobLabel(job)}`);
+      const r = await runExperimentJob(data, scale, job, log, store);
+      onResult(job, r);
+      out.push(r);
+    }
+    return out;
+  };
 }

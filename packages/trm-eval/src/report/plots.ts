@@ -111,3 +111,80 @@ export async function accuracyPlotSvg(series: readonly SweepSeries[], options?: 
 export async function alignmentScatterSvg(points: readonly AlignmentPoint[], options?: { title?: string }): Promise<string> {
   return renderSvg(alignmentScatterSpec(points, options));
 }
+
+/** A point of a line with a confidence band: `y` and its interval [lo, hi] at `x`, on panel `panel`. */
+export interface BandPoint {
+  panel: string;
+  series: string;
+  x: number;
+  y: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Lines with confidence bands (issue 14: accuracy vs N_sup per variant, best-of-k curves per read-out,
+ * diversity vs N_sup): one panel per `panel`, colour = series, shaded band = [lo, hi].
+ */
+export function bandPlotSpec(points: readonly BandPoint[], options: { title: string; xTitle: string; yTitle: string; logX?: boolean }): TopLevelSpec {
+  check(points.length > 0, () => 'bandPlotSpec: expected at least one point, got none.', ConfigError);
+  const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: options.xTitle,
+    scale: options.logX ? { type: 'log', base: 2, nice: false } : { zero: false, nice: false },
+    axis: { values: xs, format: '~g', labelFlush: true, labelOverlap: false },
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: options.title,
+    data: { values: points.map((p) => ({ ...p })) },
+    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(points.map((p) => p.panel))] } },
+    spec: {
+      width: 220,
+      height: 180,
+      layer: [
+        { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: options.yTitle, scale: { zero: false } }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', title: null } } },
+        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', type: 'quantitative', title: options.yTitle }, color: { field: 'series', type: 'nominal', title: null } } },
+      ],
+    },
+  } as unknown as TopLevelSpec;
+}
+
+/** `bandPlotSpec` rendered to SVG. */
+export async function bandPlotSvg(points: readonly BandPoint[], options: { title: string; xTitle: string; yTitle: string; logX?: boolean }): Promise<string> {
+  return renderSvg(bandPlotSpec(points, options));
+}
+
+/** One validation score of one trained model (per-seed training curves). */
+export interface CurvePoint {
+  series: string;
+  seed: number;
+  step: number;
+  value: number;
+}
+
+/** Per-seed training curves: x = optimizer step, y = validation score (%), colour = series, one line per seed. */
+export function curvesPlotSpec(points: readonly CurvePoint[], options: { title: string; yTitle?: string }): TopLevelSpec {
+  check(points.length > 0, () => 'curvesPlotSpec: expected at least one point, got none.', ConfigError);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: options.title,
+    data: { values: points.map((p) => ({ ...p, value: 100 * p.value })) },
+    mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.2 },
+    width: 460,
+    height: 240,
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'optimizer step' },
+      y: { field: 'value', type: 'quantitative', title: options.yTitle ?? 'validation solved (%)' },
+      color: { field: 'series', type: 'nominal', title: null },
+      detail: { field: 'seed', type: 'nominal' },
+    },
+  } as TopLevelSpec;
+}
+
+/** `curvesPlotSpec` rendered to SVG. */
+export async function curvesPlotSvg(points: readonly CurvePoint[], options: { title: string; yTitle?: string }): Promise<string> {
+  return renderSvg(curvesPlotSpec(points, options));
+}

@@ -7,7 +7,7 @@
  *   latents (Bs² runs, stacked several inits per forward pass); biased, off-diagonal and diagonal means.
  */
 import { ConfigError, check, type BatchIterable, type LatentInitMode, type Rng, type TaskBatch } from '@trm-ts/core';
-import { AlignmentAccumulator, AllPairsAccumulator, randomDerangement, rollDerangement, type AlignmentResult, type AllPairsResult } from '../alignment.js';
+import { AlignmentAccumulator, AllPairsAccumulator, cosinePerExample, randomDerangement, rollDerangement, type AlignmentResult, type AllPairsResult } from '../alignment.js';
 import { scorePredictions, stepScore } from '../metrics.js';
 import { asEvalModel, rngOf, type EvalDepth, type EvalInit, type EvalModel, type ModelLike } from './model.js';
 import { recordFlags, trajectory } from './trajectory.js';
@@ -32,6 +32,19 @@ export interface DerangementRunOptions extends CommonOptions {
   derangement?: 'roll' | 'random';
   /** Stop after this many batches (default: all). */
   maxBatches?: number;
+  /** Also return the per-example values (`perRow`), e.g. for bootstrap CIs over puzzles and paired tests. */
+  perRow?: boolean;
+}
+
+/** Per-example values of a derangement run, valid rows in source order. */
+export interface DerangementPerRow {
+  /** cos of run 1's and run 2's final y, z per example. */
+  aaY: number[];
+  aaZ: number[];
+  /** Fraction of cells where run 1 and run 2 agree at s = N_test. */
+  aaPred: number[];
+  /** Run 1 solved the example at s = N_test. */
+  solved: boolean[];
 }
 
 export interface DerangementRunResult extends AlignmentResult {
@@ -42,6 +55,8 @@ export interface DerangementRunResult extends AlignmentResult {
   forwardMs: number;
   /** Run 1 (from the default init) scored at its final step on the same rows: a free test score of the model. */
   reference: { rows: number; solved: number; cellAcc: number };
+  /** With `perRow: true`. */
+  perRow?: DerangementPerRow;
 }
 
 const tokenCopy = (p: Int32Array, vocab: number): Int32Array | Uint8Array => (vocab <= 256 ? Uint8Array.from(p) : Int32Array.from(p));
@@ -80,6 +95,8 @@ export async function derangementAlignment(model: ModelLike, batches: BatchItera
   let skippedRows = 0;
   let forwardMs = 0;
   const ref = { rows: 0, solvedCount: 0, cellAccSum: 0 }; // run 1's final step, summed over batches (§8.1 metrics)
+  const perRow: DerangementPerRow | null = options.perRow ? { aaY: [], aaZ: [], aaPred: [], solved: [] } : null;
+  const record2 = perRow ? [...new Set([...listOf(flags), options.steps])].sort((a, b) => a - b) : listOf(flags);
   for await (const batch of batches) {
     if (nBatches >= maxBatches) break;
     nBatches++;
@@ -107,12 +124,34 @@ export async function derangementAlignment(model: ModelLike, batches: BatchItera
       start.z.set(run1.z.subarray(perm[b]! * rowSize, (perm[b]! + 1) * rowSize), b * rowSize);
     }
     forwardMs += run1.forwardMs;
-    for await (const st of trajectory(m, batch, { steps: options.steps, init: start, depth: options.depth ?? {}, record: listOf(flags), latents: 'final' })) {
+    for await (const st of trajectory(m, batch, { steps: options.steps, init: start, depth: options.depth ?? {}, record: record2, latents: 'final' })) {
       forwardMs += st.forwardMs;
-      if (st.preds) acc.addAgreement(st.step, run1.preds.get(st.step)!, st.preds, m.cells, mask);
+      if (st.preds && flags[st.step]) acc.addAgreement(st.step, run1.preds.get(st.step)!, st.preds, m.cells, mask);
       if (st.y && st.z) {
         acc.addLatents('y', run1.y, st.y, B, mask);
         acc.addLatents('z', run1.z, st.z, B, mask);
+      }
+      if (perRow && st.step === options.steps) {
+        const cy = cosinePerExample(run1.y, st.y!, B);
+        const cz = cosinePerExample(run1.z, st.z!, B);
+        const p1 = run1.preds.get(options.steps)!;
+        const L = m.cells;
+        for (const b of validRows) {
+          let equal = 0;
+          let right = 0;
+          let counted = 0;
+          for (let i = b * L; i < (b + 1) * L; i++) {
+            if (p1[i] === st.preds![i]) equal++;
+            const label = batch.labels[i]!;
+            if (label < 0) continue; // IGNORE_LABEL: no target
+            counted++;
+            if (p1[i] === label) right++;
+          }
+          perRow.aaY.push(cy[b]!);
+          perRow.aaZ.push(cz[b]!);
+          perRow.aaPred.push(equal / L);
+          perRow.solved.push(counted > 0 && right === counted);
+        }
       }
     }
   }
@@ -120,7 +159,7 @@ export async function derangementAlignment(model: ModelLike, batches: BatchItera
   check(acc.result().rows > 0, () => 'derangementAlignment: no batch had 2 or more valid rows; AA needs B >= 2.', ConfigError);
   const { rows, solved, cellAcc } = stepScore(ref.rows, ref.solvedCount, ref.cellAccSum);
   const reference = { rows, solved, cellAcc };
-  return { ...acc.result(), batches: nBatches, skippedRows, forwardMs, reference };
+  return { ...acc.result(), batches: nBatches, skippedRows, forwardMs, reference, ...(perRow ? { perRow } : {}) };
 }
 
 

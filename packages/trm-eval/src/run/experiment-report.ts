@@ -6,6 +6,7 @@
 import { markdownTable, sweepTable } from '../report/markdown.js';
 import { accuracyPlotSvg, alignmentScatterSvg } from '../report/plots.js';
 import type { SweepResult } from '../sweep.js';
+import { expAStats, expBStats } from './experiment-stats.js';
 import type { ExpAResult, ExpBResult, ExperimentProtocol } from './experiments.js';
 
 export interface ExperimentReport {
@@ -21,19 +22,31 @@ const signed = (v: number, digits = 3) => `${v >= 0 ? '+' : '−'}${Math.abs(v).
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
+/** 4×4 runs of the fixed-step protocol are a smoke test (issue 14): said at the top of their reports. */
+function smokeBanner(p: ExperimentProtocol): string[] {
+  if (p.scale.stopping || p.model.seqLen !== 16) return [];
+  return [
+    '> **Smoke test, not a testbed** (issue 14): 4×4 sudoku has too few symmetry classes (the test split holds variants of a handful of classes) and every puzzle falls to constraint propagation in a few rounds; the models were stopped at a fixed step count, before their plateau; no confidence intervals. These runs check the pipeline end to end; the 6×6 runs (`--scale cpu6`, docs/experiments/README.md) are the ones meant to answer the blog\'s questions.',
+    '',
+  ];
+}
+
 function protocolSection(p: ExperimentProtocol, command: string): string {
   const m = p.model;
   const t = p.train as Record<string, unknown>;
   return [
+    ...smokeBanner(p),
     `Command: \`${command}\``,
     '',
     '## Protocol',
     '',
-    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? ' — smaller than the CPU-scale protocol of the blog experiments (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is that protocol' : ''}.`,
+    `- **Scale**: '${p.scale.name}'${p.scale.reduced ? (p.scale.notes ? ' — differs from the CPU-scale protocol of the blog experiments (§11.4) as the scale choices below say' : ' — smaller than the CPU-scale protocol of the blog experiments (model width, optimizer steps, split sizes, N_test) so that each experiment fits in 30 minutes on a 2-core machine; `CPU_SCALE` (`--scale cpu`) is that protocol') : ''}.`,
     `- **Data**: ${p.data}. Examples: train ${p.splits.train}, validation ${p.splits.val}, test ${p.splits.test}; the three splits share no puzzle up to sudoku symmetry.`,
     `- **Model**: TRM-${m.mixer === 'mlp' ? 'MLP' : 'Att'}, D ${m.hiddenSize}, ${m.numLayers} layer${m.numLayers === 1 ? '' : 's'}, n ${m.latentSteps}, T ${m.recursions}, N_sup ${m.supervisionSteps}, puzzleEmbLen ${m.puzzleEmbLen}, ${m.lossType} CE, seqLen ${m.seqLen}, vocab ${m.vocabSize}.`,
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
     `- **Seeds**: ${p.seeds.join(', ')} (the seed drives init, data order and all draws; evaluation draws use fixed offsets of it).`,
+    ...(p.scale.notes ? [`- **Scale choices**: ${p.scale.notes}`] : []),
+    ...(p.scale.seedsA ? [`- **Independence**: the scale's Exp A seeds (${p.scale.seedsA.join(', ')}) and Exp B seeds (${p.scale.seeds.join(', ')}) differ: run with them, the two experiments use different trained models, so they are independent evidence.`] : []),
   ].join('\n');
 }
 
@@ -93,6 +106,8 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     res.runs.map((r) => [r.init, r.seed, r.bestStep, pct(r.bestValSolved), pct(at(r.test.sweep, 'single', 1, trainN) ?? NaN), pct(at(r.test.sweep, 'single', 1, sMax) ?? NaN), r.trainSeconds.toFixed(0)]),
   );
   const t = res.timing;
+  const stats = await expAStats(res);
+  Object.assign(files, stats?.files ?? {});
   const md = [
     `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
     '',
@@ -125,6 +140,7 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     '',
     `Over all test sweeps: forward passes ${(t.forwardMs / 1000).toFixed(1)} s for ${t.rowSteps} row-steps (${(t.forwardMs / t.rowSteps).toFixed(2)} ms per row-step); all read-outs for all k ${(t.readoutMs / 1000).toFixed(2)} s: **${(100 * t.readoutOverhead).toFixed(2)}%** of the forward time.`,
     '',
+    ...(stats?.markdown ?? []),
     ...closingSections(findings, BLOG_A),
   ].join('\n');
   return { markdown: md, files };
@@ -199,6 +215,8 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
   }
   findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`);
   const N = p.scale.alignmentSteps;
+  const stats = await expBStats(res);
+  Object.assign(files, stats?.files ?? {});
   const md = [
     `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
     '',
@@ -206,7 +224,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     '',
     protocolSection(p, command),
     `- **Variants**: ${res.variants.map((v) => v.name).join('; ')}. Randomised n, T, N_sup are drawn from U{c − w .. c + w}, compute-matched (§10.1); every non-baseline variant also uses random init.`,
-    `- **Test**: no checkpoint selection — the final EMA model; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split${(res.runs[0]?.alignment.rows ?? 0) >= p.splits.test ? " (AA's run 1 covers the whole test split, so its final-step score is the test score)" : ''}.`,
+    `- **Test**: ${p.scale.stopping ? `the EMA weights of the best validation (trained to plateau, see Statistics; the blog tested the final model); validation = single read-out at N_test = ${p.scale.valSteps} on the validation split with the variant's init` : 'no checkpoint selection — the final EMA model'}; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split${(res.runs[0]?.alignment.rows ?? 0) >= p.splits.test ? " (AA's run 1 covers the whole test split, so its final-step score is the test score)" : ''}.`,
     `- **AA** (§9.1): derangement (roll by one) on the first ${res.runs[0]?.alignment.rows ?? p.scale.alignmentExamples} test puzzles in one batch; run 1 from the default init for ${N} steps, run 2 from another puzzle's final (y, z) for ${N} steps; AA_y, AA_z = mean cosine of the final latents; AA_pred = cell agreement of the two runs' predictions at s = ${N}.`,
     wallTimeLine(res),
     '',
@@ -223,6 +241,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     'Prediction agreement between run 1 and run 2 per step (mean over seeds):',
     '',
     curveTable,
+    ...(stats?.markdown ?? []),
     ...closingSections(findings, BLOG_B),
   ].join('\n');
   return { markdown: md, files };

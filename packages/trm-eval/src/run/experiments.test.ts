@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
-import { ConfigError, Rng, type TaskBatch } from '@trm-ts/core';
+import { ConfigError, Rng, resolveTrainConfig, type TaskBatch } from '@trm-ts/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkLeaksEachTest } from '@trm-ts/testing';
 import { experimentAReport, experimentBReport } from './experiment-report.js';
-import { EXP_B_VARIANTS, experimentAJobs, runExperimentA, runExperimentJobsStacked, runExperimentB, runExperimentJob, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
+import { CPU6_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentBJobs, experimentProtocol, trainConfig, runExperimentA, runExperimentJobsStacked, runExperimentB, runExperimentJob, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
+import { fractionOf } from './puzzle-record.js';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -94,7 +95,17 @@ describe('runExperimentA', () => {
     expect(report.markdown).toContain('Command: `experiment A --scale test`');
     expect(report.markdown).toMatch(/\| confidence \| 2 \|/);
     expect(report.markdown).toContain('of the forward time');
-    expect(Object.keys(report.files)).toEqual(['exp-a-solved.svg', 'exp-a-cellacc.svg']);
+    expect(Object.keys(report.files)).toEqual(['exp-a-solved.svg', 'exp-a-cellacc.svg', 'exp-a-validation.svg', 'exp-a-nsup-ci.svg', 'exp-a-best-of-k.svg', 'exp-a-diversity.svg']);
+    expect(report.markdown).toContain('## Statistics (issue 14)');
+    // The per-puzzle outcomes aggregate to the sweep's own curves (every read-out, k and step).
+    for (const run of res.runs) {
+      const pp = run.perPuzzle!;
+      expect(pp.steps).toEqual(run.test.sweep.steps);
+      for (const [name, curves] of Object.entries(run.test.sweep.curves)) {
+        curves!.solved.forEach((row, ki) => row.forEach((v, si) => expect(fractionOf(pp.correct[name as 'single']![ki]![si]!)).toBeCloseTo(v, 12)));
+      }
+      expect(fractionOf(pp.runCorrect[0]![0]!)).toBeCloseTo(run.test.sweep.curves.single!.solved[0]![0]!, 12); // run 0 is the single read-out
+    }
     for (const svg of Object.values(report.files)) {
       expect(XMLValidator.validate(svg)).toBe(true);
       expect(new XMLParser().parse(svg).svg).toBeDefined();
@@ -185,3 +196,17 @@ describe('experiment jobs', () => {
   });
 });
 
+describe('EXP_B_GRID', () => {
+  it('every variant of the blog\'s grid resolves against the cpu6 model (the widths that reach 0 train with jaxCompat)', () => {
+    const six = { seqLen: 36, vocabSize: 8, numPuzzleIdentifiers: 1, numExamples: 1, batches: () => [][Symbol.iterator]() } as unknown as ExperimentDataset;
+    const d6: ExperimentData = { train: six, val: six, test: six, description: '6×6' };
+    expect(EXP_B_GRID).toHaveLength(10);
+    expect(EXP_B_GRID.filter((v) => v.jaxCompat).map((v) => v.name)).toEqual(['rand T w2 (jax)', 'rand N_sup w8 (jax)', 'rand n w4 (jax)']);
+    for (const v of EXP_B_GRID) {
+      expect(() => resolveTrainConfig(trainConfig(d6, CPU6_SCALE, 1, v)), v.name).not.toThrow();
+      if (v.jaxCompat) expect(() => resolveTrainConfig(trainConfig(d6, CPU6_SCALE, 1, { ...v, jaxCompat: false })), v.name).toThrow(ConfigError);
+    }
+    expect(experimentBJobs(EXP_B_GRID, [1, 2])).toHaveLength(20);
+    expect(experimentProtocol(d6, CPU6_SCALE, [1]).model.hiddenSize).toBe(64);
+  });
+});

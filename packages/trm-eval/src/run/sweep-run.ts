@@ -5,7 +5,8 @@
  * The time of the forward passes and of the read-outs is measured separately and reported.
  */
 import { ConfigError, check, type BatchIterable, type LatentInitMode, type Rng } from '@trm-ts/core';
-import type { ReadoutName } from '../readouts.js';
+import type { ReadoutName, TokenArray } from '../readouts.js';
+import type { RowMask } from '../metrics.js';
 import { EarlyExitTracker, SweepAccumulator, type SweepResult } from '../sweep.js';
 import { asEvalModel, checkNoise, rngOf, type EvalDepth, type LatentNoise, type ModelLike } from './model.js';
 import { recordFlags, trajectory } from './trajectory.js';
@@ -38,6 +39,23 @@ export interface SweepRunOptions {
   maxBatches?: number;
   /** Called after every step of every batch. */
   onProgress?: (p: { batch: number; step: number; examples: number }) => void;
+  /**
+   * Called at every recorded step of every batch with what the read-outs score (R runs × B rows, run-major), e.g.
+   * to keep per-puzzle correctness (`PuzzleRecorder`). Its time counts as read-out time.
+   */
+  onRecord?: (r: RecordedStep) => void;
+}
+
+/** One recorded step of one batch, as the read-outs see it. */
+export interface RecordedStep {
+  batch: number;
+  step: number;
+  runs: number;
+  batchSize: number;
+  preds: TokenArray;
+  qHalt: Float32Array;
+  labels: Int32Array;
+  valid?: RowMask;
 }
 
 /** Forward time vs read-out time (issue 5: read-outs must add < 5% to the forward passes). */
@@ -70,7 +88,7 @@ const now = () => performance.now();
 /** Runs the sweep over every batch of `batches` (e.g. the test split) and returns the curves. */
 export async function runSweep(model: ModelLike, batches: BatchIterable, options: SweepRunOptions): Promise<SweepRunResult> {
   const m = asEvalModel(model);
-  const { steps, ks = [1], init = 'static', initScale, noise, depth = {}, earlyExit = false, maxBatches = Infinity, onProgress } = options;
+  const { steps, ks = [1], init = 'static', initScale, noise, depth = {}, earlyExit = false, maxBatches = Infinity, onProgress, onRecord } = options;
   const flags = recordFlags(options.record, steps, 'runSweep');
   checkNoise(noise);
   check(maxBatches >= 1, () => `runSweep: expected maxBatches >= 1, got ${maxBatches}.`, ConfigError);
@@ -108,7 +126,10 @@ export async function runSweep(model: ModelLike, batches: BatchIterable, options
         preds = tracker.answers;
         q = frozenQ;
       }
-      if (flags[st.step]) acc.ingest(st.step, { preds: preds!, qHalt: q, labels: batch.labels, ...(valid ? { valid } : {}) });
+      if (flags[st.step]) {
+        acc.ingest(st.step, { preds: preds!, qHalt: q, labels: batch.labels, ...(valid ? { valid } : {}) });
+        onRecord?.({ batch: nBatches, step: st.step, runs: R, batchSize: B, preds: preds!, qHalt: q, labels: batch.labels, ...(valid ? { valid } : {}) });
+      }
       const done = tracker?.done ?? false;
       timing.readoutMs += now() - t0;
       onProgress?.({ batch: nBatches, step: st.step, examples });
@@ -117,7 +138,11 @@ export async function runSweep(model: ModelLike, batches: BatchIterable, options
     if (tracker) {
       const t0 = now();
       // Every row froze at `last`: later steps would only repeat the frozen answers.
-      for (let s = last + 1; s <= steps; s++) if (flags[s]) acc.ingest(s, { preds: tracker.answers, qHalt: frozenQ, labels: batch.labels, ...(valid ? { valid } : {}) });
+      for (let s = last + 1; s <= steps; s++) {
+        if (!flags[s]) continue;
+        acc.ingest(s, { preds: tracker.answers, qHalt: frozenQ, labels: batch.labels, ...(valid ? { valid } : {}) });
+        onRecord?.({ batch: nBatches, step: s, runs: R, batchSize: B, preds: tracker.answers, qHalt: frozenQ, labels: batch.labels, ...(valid ? { valid } : {}) });
+      }
       tracker.finish();
       for (let i = 0; i < R * B; i++) {
         if (valid && !valid[i % B]) continue;

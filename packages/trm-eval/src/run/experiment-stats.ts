@@ -1,0 +1,396 @@
+/**
+ * The statistics sections of the Exp A / Exp B reports (issue 14), computed from the per-puzzle outcomes that the
+ * runners keep (`perPuzzle`, `alignment.perRow`): exact (Clopper–Pearson) CIs per model, t and bootstrap CIs over
+ * seeds per variant, paired tests for read-out comparisons (McNemar per model on the same puzzles, paired
+ * differences across seeds), correlations of AA with accuracy, Mann–Whitney for variant-vs-variant, the
+ * test-time-init spread, the hard slice, the plots with CI bands, and a "what this does and does not show"
+ * paragraph per claim of the blog that states a finding only when its interval excludes "no effect".
+ * Results without per-puzzle data (the 4×4 runs of issue 5) get no such section, so old result.json files still render.
+ */
+import { markdownTable } from '../report/markdown.js';
+import { bandPlotSvg, curvesPlotSvg, type BandPoint, type CurvePoint } from '../report/plots.js';
+import type { ReadoutName } from '../readouts.js';
+import {
+  bootstrapCI, formatInterval, formatP, mannWhitney, meanCI, pairedBinary, pairedDiff, pearson, proportionCI, spearman, type Interval,
+} from '../stats.js';
+import type { ExpAResult, ExpARun, ExpBResult, ExpBRun } from './experiments.js';
+import { bits, fractionOf, type PuzzleSweepRecord } from './puzzle-record.js';
+
+/** A statistic, or null where its input has no variation (the stats functions reject or return NaN). */
+function safe<T>(f: () => T): T | null {
+  try {
+    const v = f();
+    const nums = Object.values(v as object).filter((x): x is number => typeof x === 'number');
+    return nums.every(Number.isFinite) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface StatsSection {
+  markdown: string[];
+  files: Record<string, string>;
+}
+
+const BOOT = { resamples: 2000, seed: 14 } as const;
+const pctI = (i: Interval) => formatInterval(i, { percent: true, digits: 1 });
+const numI = (i: Interval) => formatInterval(i, { digits: 3 });
+const ptsI = (i: Interval) => `${i.estimate >= 0 ? '+' : '−'}${Math.abs(100 * i.estimate).toFixed(1)} pts [${(100 * i.lo).toFixed(1)}, ${(100 * i.hi).toFixed(1)}]`;
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const countOnes = (s: string) => [...s].filter((c) => c === '1').length;
+
+/** Exact CI of the share of '1' in an outcome string. */
+function solvedCI(outcomes: string): Interval {
+  return proportionCI(countOnes(outcomes), outcomes.length);
+}
+
+/** The outcomes restricted to the hard slice (indices into the test split). */
+function slice(outcomes: string, idx: readonly number[] | undefined): string {
+  return idx ? idx.filter((i) => i < outcomes.length).map((i) => outcomes[i]!).join('') : '';
+}
+
+/** CI of a mean over seeds: Student t (n ≥ 2), else the single value. */
+function seedCI(values: readonly number[]): Interval | null {
+  if (values.length < 2) return null;
+  return meanCI(values);
+}
+const seedText = (values: readonly number[], fmt: (i: Interval) => string = pctI) => {
+  const c = seedCI(values);
+  if (!c) return values.length === 1 ? `${fmt === pctI ? `${(100 * values[0]!).toFixed(1)}%` : values[0]!.toFixed(3)} (1 seed)` : '–';
+  if (!Number.isFinite(c.lo) || !Number.isFinite(c.hi)) return `${fmt === pctI ? `${(100 * c.estimate).toFixed(1)}%` : c.estimate.toFixed(3)} (no spread)`;
+  const b = bootstrapCI(values, BOOT);
+  return `${fmt(c)} (t); bootstrap [${fmt === pctI ? (100 * b.lo).toFixed(1) : b.lo.toFixed(3)}, ${fmt === pctI ? (100 * b.hi).toFixed(1) : b.hi.toFixed(3)}]`;
+};
+
+/** Verdict on an effect: a finding only when the interval excludes 0. */
+function verdict(i: Interval, p: number, n: string, positive: string, negative: string, fmt: (i: Interval) => string = ptsI): string {
+  if (![i.estimate, i.lo, i.hi, p].every(Number.isFinite)) return `**Not computable** (${n}): no variation to test (${fmt(i)}).`;
+  if (i.lo > 0) return `**Shown** at this power: ${positive} (${fmt(i)}, ${formatP(p)}, ${n}).`;
+  if (i.hi < 0) return `**Shown** at this power: ${negative} (${fmt(i)}, ${formatP(p)}, ${n}).`;
+  return `**Not resolved at this power**: ${fmt(i)}, ${formatP(p)} (${n}); the interval contains no effect.`;
+}
+
+const at = (rec: PuzzleSweepRecord, readout: ReadoutName, k: number, step: number): string | undefined => {
+  const ki = rec.ks.indexOf(k);
+  const si = rec.steps.indexOf(step);
+  return ki < 0 || si < 0 ? undefined : rec.correct[readout]?.[ki]?.[si];
+};
+
+function testbedLines(res: ExpAResult | ExpBResult): string[] {
+  const t = res.protocol.testbed;
+  if (!t) return [];
+  return ['## The testbed (measured)', '', ...t.lines.map((l) => `- ${l}`), `- Hard slice: the ${t.hardTest.length} test puzzles that constraint propagation alone cannot solve; reported next to the whole test set.`, ''];
+}
+
+function stoppingLines(runs: readonly { stoppedBy?: string; steps?: number; bestStep?: number }[], scale: ExpAResult['protocol']['scale']): string[] {
+  const rule = scale.stopping;
+  if (!rule) return [];
+  const by = (r: string) => runs.filter((x) => x.stoppedBy === r).length;
+  const steps = runs.map((r) => r.steps ?? 0);
+  return [
+    `- **Stopping**: validation every ${scale.evalInterval} steps at N_test ${scale.valSteps}; stop when the best validation solved has not risen by ≥ ${(100 * rule.minDelta).toFixed(1)} pts for ${rule.patience} validations in a row, or at the step cap${rule.maxTrainSeconds ? ` or after ${rule.maxTrainSeconds} s of training` : ''}; the best validation's weights are tested. ` +
+      `**${by('plateau')} of ${runs.length} models stopped by plateau, ${by('step cap')} at the step cap, ${by('time cap')} at the time cap**; steps run ${Math.min(...steps)}–${Math.max(...steps)} (mean ${mean(steps).toFixed(0)}).`,
+  ];
+}
+
+async function validationPlot(name: string, title: string, runs: readonly { series: string; seed: number; validation?: { step: number; solved: number }[] }[], files: Record<string, string>): Promise<string[]> {
+  const pts: CurvePoint[] = runs.flatMap((r) => (r.validation ?? []).map((v) => ({ series: r.series, seed: r.seed, step: v.step, value: v.solved })));
+  if (pts.length === 0) return [];
+  files[name] = await curvesPlotSvg(pts, { title });
+  return [`![per-seed validation curves](${name})`, ''];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Exp A
+
+/** Exp A's statistics section (only for runs with per-puzzle outcomes). */
+export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
+  const runs = res.runs.filter((r): r is ExpARun & { perPuzzle: PuzzleSweepRecord } => r.perPuzzle !== undefined);
+  if (runs.length === 0) return null;
+  const p = res.protocol;
+  const hard = p.testbed?.hardTest.length ? p.testbed.hardTest : undefined; // an empty hard slice has no accuracy
+  const trainN = p.model.supervisionSteps;
+  const steps = runs[0]!.perPuzzle.steps;
+  const sMax = Math.max(...steps);
+  const sN = steps.includes(trainN) ? trainN : steps.filter((s) => s <= trainN).at(-1) ?? steps[0]!;
+  const rand = runs.filter((r) => r.init === 'random');
+  const stat = runs.filter((r) => r.init === 'static');
+  const kMax = Math.max(...(rand[0]?.perPuzzle.ks ?? [1]));
+  const files: Record<string, string> = {};
+  const md: string[] = ['## Statistics (issue 14)', '', ...testbedLines(res)];
+  md.push(...stoppingLines(runs, p.scale), '');
+  md.push(...(await validationPlot('exp-a-validation.svg', 'Exp A: validation solved per seed (single read-out)', runs.map((r) => ({ series: `${r.init} init`, seed: r.seed, validation: r.validation })), files)));
+
+  // Per model: exact CIs, whole set and hard slice.
+  md.push('### Per model (Clopper–Pearson 95% CIs over the test puzzles)', '');
+  md.push(
+    markdownTable(
+      ['init', 'seed', 'stopped by', 'steps', 'best step', `single @${sN}`, `single @${sN}, hard slice`, `confidence k=${kMax} @${sN}`],
+      runs.map((r) => {
+        const single = at(r.perPuzzle, 'single', 1, sN)!;
+        const conf = r.init === 'random' ? at(r.perPuzzle, 'confidence', kMax, sN) : undefined;
+        return [r.init, r.seed, r.stoppedBy ?? '–', r.steps ?? '–', r.bestStep, pctI(solvedCI(single)), hard ? pctI(solvedCI(slice(single, hard))) : '–', conf ? pctI(solvedCI(conf)) : '–'];
+      }),
+    ),
+  );
+
+  // Per init over seeds, with t and bootstrap CIs.
+  const perSeed = (rs: typeof runs, readout: ReadoutName, k: number, s: number, idx?: readonly number[]) => rs.map((r) => fractionOf(idx ? slice(at(r.perPuzzle, readout, k, s)!, idx) : at(r.perPuzzle, readout, k, s)!));
+  md.push('### Per init, over seeds (mean, 95% Student-t CI; percentile bootstrap CI)', '');
+  const rows: (string | number)[][] = [];
+  for (const [name, rs] of [['static', stat], ['random', rand]] as const) {
+    if (rs.length === 0) continue;
+    const readouts: [ReadoutName, number][] = name === 'static' ? [['single', 1]] : [['single', 1], ['confidence', kMax], ['puzzleMode', kMax], ['cellMode', kMax]];
+    for (const [ro, k] of readouts) {
+      for (const s of [...new Set([1, sN, sMax])].filter((x) => steps.includes(x))) rows.push([name, ro, k, s, rs.length, seedText(perSeed(rs, ro, k, s)), hard ? seedText(perSeed(rs, ro, k, s, hard)) : '–']);
+    }
+  }
+  md.push(markdownTable(['init', 'read-out', 'k', 's', 'seeds', 'solved, whole test set', 'solved, hard slice'], rows));
+
+  // Accuracy vs test-time N_sup per init and read-out (CI bands over seeds).
+  const band: BandPoint[] = [];
+  for (const [name, rs] of [['static', stat], ['random', rand]] as const) {
+    const readouts: [ReadoutName, number][] = name === 'static' ? [['single', 1]] : [['single', 1], ['confidence', kMax]];
+    for (const [ro, k] of readouts) {
+      for (const s of steps) {
+        const v = perSeed(rs, ro, k, s);
+        if (v.length === 0) continue;
+        const c = seedCI(v) ?? { estimate: v[0]!, lo: v[0]!, hi: v[0]! };
+        band.push({ panel: 'whole test set', series: `${name} ${ro}${ro === 'single' ? '' : ` k=${k}`}`, x: s, y: 100 * c.estimate, lo: 100 * c.lo, hi: 100 * c.hi });
+        if (hard) {
+          const h = perSeed(rs, ro, k, s, hard);
+          const ch = seedCI(h) ?? { estimate: h[0]!, lo: h[0]!, hi: h[0]! };
+          band.push({ panel: 'hard slice', series: `${name} ${ro}${ro === 'single' ? '' : ` k=${k}`}`, x: s, y: 100 * ch.estimate, lo: 100 * ch.lo, hi: 100 * ch.hi });
+        }
+      }
+    }
+  }
+  if (band.length > 0) {
+    files['exp-a-nsup-ci.svg'] = await bandPlotSvg(band, { title: 'Exp A: solved vs test-time N_sup (mean over seeds, 95% t band)', xTitle: 'N_sup at test', yTitle: 'solved (%)', logX: true });
+    md.push('![solved vs N_sup with CI bands](exp-a-nsup-ci.svg)', '');
+  }
+
+  // Best-of-k per read-out (random init) at s = sN.
+  if (rand.length > 0) {
+    const ks = rand[0]!.perPuzzle.ks;
+    const bk: BandPoint[] = [];
+    for (const ro of ['single', 'confidence', 'puzzleMode', 'cellMode'] as const) {
+      for (const k of ks) {
+        const v = perSeed(rand, ro, k, sN);
+        const c = seedCI(v) ?? { estimate: v[0]!, lo: v[0]!, hi: v[0]! };
+        bk.push({ panel: `s = ${sN}`, series: ro, x: k, y: 100 * c.estimate, lo: 100 * c.lo, hi: 100 * c.hi });
+      }
+    }
+    files['exp-a-best-of-k.svg'] = await bandPlotSvg(bk, { title: `Exp A: best-of-k per read-out, random init (mean over seeds, 95% t band)`, xTitle: 'k (runs)', yTitle: 'solved (%)' });
+    md.push('![best-of-k per read-out](exp-a-best-of-k.svg)', '');
+  }
+
+  // Paired read-out comparisons: McNemar per model, paired differences across seeds.
+  const comparisons: [ReadoutName, ReadoutName][] = [['single', 'confidence'], ['single', 'puzzleMode'], ['single', 'cellMode'], ['puzzleMode', 'cellMode']];
+  const paired: { a: ReadoutName; b: ReadoutName; s: number; diff: ReturnType<typeof pairedDiff> | null }[] = [];
+  if (rand.length > 0) {
+    md.push(`### Paired read-out comparisons (random init, k = ${kMax}; same models, same puzzles)`, '');
+    md.push('Per model: exact McNemar test on the puzzles one read-out solves and the other does not, with the CI of the difference (b − a). Across seeds: the mean of the per-seed differences with its Student-t CI and an exact sign-flip permutation p.', '');
+    const prow: (string | number)[][] = [];
+    for (const [a, b] of comparisons) {
+      for (const s of [...new Set([1, sN, sMax])].filter((x) => steps.includes(x))) {
+        const per = rand.map((r) => pairedBinary(bits(at(r.perPuzzle, a, a === 'single' ? 1 : kMax, s)!), bits(at(r.perPuzzle, b, b === 'single' ? 1 : kMax, s)!)));
+        const diff = rand.length >= 2 ? safe(() => pairedDiff(perSeed(rand, a, a === 'single' ? 1 : kMax, s), perSeed(rand, b, b === 'single' ? 1 : kMax, s))) : null;
+        paired.push({ a, b, s, diff });
+        prow.push([`${b} − ${a}`, s, per.map((x, i) => `seed ${rand[i]!.seed}: ${ptsI(x)}, ${x.bOnly}/${x.aOnly} discordant, ${formatP(x.p)}`).join('; '), diff ? `${ptsI(diff)}, ${formatP(diff.p)}` : '–']);
+      }
+    }
+    md.push(markdownTable(['comparison', 's', 'per model (McNemar)', `across ${rand.length} seeds (paired)`], prow));
+  }
+
+  // Test-time-init spread: the R runs of a random-init model are R independent test-time inits.
+  if (rand.length > 0 && rand[0]!.perPuzzle.runs > 1) {
+    const si = rand[0]!.perPuzzle.steps.indexOf(sN);
+    md.push(`### Test-time-init spread (random init, s = ${sN})`, '');
+    md.push(`Each random-init model is run from ${rand[0]!.perPuzzle.runs} independent test-time latent inits (the k runs); the single read-out of each run alone is one draw of the test-time init. Same model, same puzzles: only the init differs.`, '');
+    const srows = rand.map((r) => {
+      const acc = r.perPuzzle.runCorrect.map((runs) => fractionOf(runs[si]!));
+      const c = meanCI(acc);
+      return [r.seed, acc.map((a) => (100 * a).toFixed(1)).join(', '), `${(100 * Math.min(...acc)).toFixed(1)}–${(100 * Math.max(...acc)).toFixed(1)}`, (100 * (Math.max(...acc) - Math.min(...acc))).toFixed(1), (100 * c.sd).toFixed(2)];
+    });
+    md.push(markdownTable(['seed', 'solved % per test-time init', 'range %', 'max − min (pts)', 'sd (pts)'], srows));
+  }
+
+  // Diversity of the k predictions.
+  if (rand.length > 0 && rand[0]!.perPuzzle.diversity) {
+    md.push(`### Diversity of the ${rand[0]!.perPuzzle.runs} runs' answers (random init)`, '');
+    md.push('distinct = mean over puzzles of (distinct answer grids / runs); disagreement = mean pairwise fraction of cells on which two runs differ (`predictionDiversity`). Mean over seeds with 95% t CI.', '');
+    const dsteps = rand[0]!.perPuzzle.diversity!.map((d) => d.step);
+    const drow = dsteps.map((s, i) => {
+      const d = rand.map((r) => r.perPuzzle.diversity![i]!.distinctFraction);
+      const w = rand.map((r) => r.perPuzzle.diversity![i]!.pairwiseDisagreement);
+      const f = (v: number[]) => (v.length >= 2 ? numI(meanCI(v)) : v[0]!.toFixed(3));
+      return [s, f(d), f(w)];
+    });
+    md.push(markdownTable(['s', 'distinct answers / runs', 'pairwise cell disagreement'], drow));
+    const dv: BandPoint[] = [];
+    dsteps.forEach((s, i) => {
+      for (const [panel, key] of [['distinct answers / runs', 'distinctFraction'], ['pairwise cell disagreement', 'pairwiseDisagreement']] as const) {
+        const v = rand.map((r) => r.perPuzzle.diversity![i]![key]);
+        const c = seedCI(v) ?? { estimate: v[0]!, lo: v[0]!, hi: v[0]! };
+        dv.push({ panel, series: 'random init', x: s, y: c.estimate, lo: c.lo, hi: c.hi });
+      }
+    });
+    files['exp-a-diversity.svg'] = await bandPlotSvg(dv, { title: 'Exp A: diversity of the k runs (mean over seeds, 95% t band)', xTitle: 'N_sup at test', yTitle: 'diversity', logX: true });
+    md.push('![diversity of the k predictions](exp-a-diversity.svg)', '');
+  }
+
+  // The blog's claims, each with what the numbers show.
+  md.push('### What this does and does not show (next to each of the blog\'s claims)', '');
+  md.push('A finding is stated only when its 95% interval excludes "no effect"; otherwise the numbers are given as "not resolved at this power".', '');
+  const find = (a: ReadoutName, b: ReadoutName, s: number) => paired.find((x) => x.a === a && x.b === b && x.s === s)?.diff ?? null;
+  const n = `${rand.length} seeds, paired`;
+  const c1 = find('single', 'confidence', sN);
+  md.push(`- *Blog: the confidence read-out beats single, most visibly around or slightly below the training budget (s ≈ N_sup = ${trainN}).* ` + (c1 ? verdict(c1, c1.p, n, `confidence beats single at s = ${sN}`, `single beats confidence at s = ${sN}`) : 'Not measured (fewer than 2 random-init seeds).'));
+  const c2 = find('single', 'confidence', sMax);
+  md.push(`- *Blog: all read-outs converge at large s.* At s = ${sMax}, confidence − single: ` + (c2 ? verdict(c2, c2.p, n, `confidence still beats single at s = ${sMax} (no convergence by then)`, `single beats confidence at s = ${sMax}`) + ' (A "not resolved" here is consistent with convergence but does not show equivalence.)' : 'not measured.'));
+  const c3 = find('puzzleMode', 'cellMode', sN);
+  md.push(`- *Blog: cell-mode was the wrong choice.* cell-mode − puzzle-mode at s = ${sN}: ` + (c3 ? verdict(c3, c3.p, n, 'cell-mode beats puzzle-mode', 'cell-mode is worse than puzzle-mode') : 'not measured.'));
+  if (stat.length >= 2 && rand.length >= 2) {
+    const sv = perSeed(stat, 'single', 1, sN);
+    const rv = perSeed(rand, 'single', 1, sN);
+    const mw = safe(() => mannWhitney(rv, sv)) ?? { u: NaN, p: 1, exact: false };
+    md.push(
+      `- *Blog: random latent inits lower accuracy.* Single read-out at s = ${sN}: random ${pctI(meanCI(rv))} vs static ${pctI(meanCI(sv))} (means over seeds, t CIs); Mann–Whitney U = ${mw.u}, ${formatP(mw.p)}${mw.exact ? ' (exact)' : ''}, unpaired (different models). ` +
+        (mw.p < 0.05 ? `**Shown** at this power: ${mean(rv) < mean(sv) ? 'random init scores lower' : 'random init scores higher'}.` : '**Not resolved at this power.**'),
+    );
+  }
+  md.push('');
+  return { markdown: md, files };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Exp B
+
+/** Exp B's statistics section (only for runs with per-puzzle outcomes). */
+export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
+  const runs = res.runs.filter((r): r is ExpBRun & { alignment: { perRow: NonNullable<ExpBRun['alignment']['perRow']> } } => r.alignment.perRow !== undefined);
+  if (runs.length === 0) return null;
+  const p = res.protocol;
+  const hard = p.testbed?.hardTest.length ? p.testbed.hardTest : undefined; // an empty hard slice has no accuracy
+  const N = p.scale.alignmentSteps;
+  const files: Record<string, string> = {};
+  const md: string[] = ['## Statistics (issue 14)', '', ...testbedLines(res)];
+  md.push(...stoppingLines(runs, p.scale), '');
+  md.push(...(await validationPlot('exp-b-validation.svg', 'Exp B: validation solved per seed', runs.map((r) => ({ series: r.variant, seed: r.seed, validation: r.validation })), files)));
+  const outcomes = (r: ExpBRun): string | undefined => (r.perPuzzle ? r.perPuzzle.correct.single?.[0]?.[r.perPuzzle.steps.indexOf(N)] : undefined);
+  const aaCI = (v: number[]) => bootstrapCI(v, BOOT);
+  md.push(`### Per model (solved: Clopper–Pearson 95% CI over the test puzzles; AA: percentile bootstrap 95% CI over the ${runs[0]!.alignment.perRow.aaPred.length} AA puzzles)`, '');
+  md.push(
+    markdownTable(
+      ['variant', 'seed', 'stopped by', 'steps', 'best step', `solved @${N}`, 'hard slice', 'AA_pred', 'AA_z', 'AA_y'],
+      runs.map((r) => {
+        const o = outcomes(r);
+        return [r.variant, r.seed, r.stoppedBy ?? '–', r.steps ?? '–', r.bestStep ?? '–', o ? pctI(solvedCI(o)) : `${(100 * r.solved).toFixed(1)}%`, o && hard ? pctI(solvedCI(slice(o, hard))) : '–', numI(aaCI(r.alignment.perRow.aaPred)), numI(aaCI(r.alignment.perRow.aaZ)), numI(aaCI(r.alignment.perRow.aaY))];
+      }),
+    ),
+  );
+  const variants = res.variants.map((v) => v.name).filter((v) => runs.some((r) => r.variant === v));
+  const of = (v: string) => runs.filter((r) => r.variant === v);
+  const aaPred = (r: ExpBRun) => r.alignment.aaPred ?? NaN;
+  md.push('### Per variant, over seeds (mean, 95% Student-t CI; percentile bootstrap CI)', '');
+  md.push(
+    markdownTable(
+      ['variant', 'seeds', 'solved', 'solved, hard slice', 'AA_pred', 'AA_z'],
+      variants.map((v) => {
+        const rs = of(v);
+        const hs = hard ? rs.map((r) => outcomes(r)).filter((o): o is string => o !== undefined).map((o) => fractionOf(slice(o, hard))) : [];
+        return [v, rs.length, seedText(rs.map((r) => r.solved)), hs.length ? seedText(hs) : '–', seedText(rs.map(aaPred), numI), seedText(rs.map((r) => r.alignment.aaZ ?? NaN), numI)];
+      }),
+    ),
+  );
+
+  // Accuracy vs test-time N_sup per variant.
+  const withSweep = runs.filter((r) => r.sweep);
+  if (withSweep.length > 0) {
+    const band: BandPoint[] = [];
+    for (const v of variants) {
+      const rs = of(v).filter((r) => r.sweep);
+      if (rs.length === 0) continue;
+      rs[0]!.sweep!.steps.forEach((s, si) => {
+        const vals = rs.map((r) => r.sweep!.curves.single!.solved[0]![si]!);
+        const c = seedCI(vals) ?? { estimate: vals[0]!, lo: vals[0]!, hi: vals[0]! };
+        band.push({ panel: 'whole test set', series: v, x: s, y: 100 * c.estimate, lo: 100 * c.lo, hi: 100 * c.hi });
+      });
+    }
+    files['exp-b-nsup-ci.svg'] = await bandPlotSvg(band, { title: 'Exp B: solved vs test-time N_sup per variant (mean over seeds, 95% t band)', xTitle: 'N_sup at test', yTitle: 'solved (%)', logX: true });
+    md.push('![solved vs N_sup per variant](exp-b-nsup-ci.svg)', '');
+  }
+
+  // Correlation of AA with accuracy over models.
+  const solved = runs.map((r) => r.solved);
+  md.push(`### AA vs accuracy over the ${runs.length} models (one point per model)`, '');
+  const corr: Record<string, ReturnType<typeof pearson> | null> = {};
+  const crow: (string | number)[][] = [];
+  for (const [name, f] of [['AA_pred', aaPred], ['AA_z', (r: ExpBRun) => r.alignment.aaZ ?? NaN], ['AA_y', (r: ExpBRun) => r.alignment.aaY ?? NaN]] as const) {
+    const x = runs.map(f);
+    if (runs.length < 4) {
+      corr[name] = null;
+      continue;
+    }
+    const pr = safe(() => pearson(x, solved));
+    const sr = safe(() => spearman(x, solved));
+    if (!pr || !sr) {
+      corr[name] = null;
+      crow.push([name, 'not computable (no variation)', '–']);
+      continue;
+    }
+    corr[name] = pr;
+    crow.push([name, `${numI(pr)} (Fisher z), ${formatP(pr.p)}`, `ρ = ${sr.rho.toFixed(3)}, ${formatP(sr.p)}`]);
+  }
+  if (crow.length) md.push(markdownTable(['AA', 'Pearson r [95% CI], p', 'Spearman'], crow));
+
+  // Variant vs variant: Mann–Whitney (unpaired: different trainings).
+  const ref = variants.includes('random init') ? 'random init' : null;
+  const mrow: (string | number)[][] = [];
+  const mw: Record<string, { solved: ReturnType<typeof mannWhitney>; aa: ReturnType<typeof mannWhitney>; dSolved: number; dAA: number }> = {};
+  for (const v of variants) {
+    const base = v === 'random init' ? 'baseline' : ref;
+    if (!base || v === base || !variants.includes(base) || v === 'baseline') continue;
+    const a = of(v);
+    const b = of(base);
+    if (a.length < 2 || b.length < 2) continue;
+    const ms = safe(() => mannWhitney(a.map((r) => r.solved), b.map((r) => r.solved)));
+    const ma = safe(() => mannWhitney(a.map(aaPred), b.map(aaPred)));
+    if (!ms || !ma) continue;
+    const m = { solved: ms, aa: ma, dSolved: mean(a.map((r) => r.solved)) - mean(b.map((r) => r.solved)), dAA: mean(a.map(aaPred)) - mean(b.map(aaPred)) };
+    mw[v] = m;
+    mrow.push([`${v} vs ${base}`, `${m.dSolved >= 0 ? '+' : '−'}${Math.abs(100 * m.dSolved).toFixed(1)} pts; U = ${m.solved.u}, ${formatP(m.solved.p)}`, `${m.dAA >= 0 ? '+' : '−'}${Math.abs(m.dAA).toFixed(3)}; U = ${m.aa.u}, ${formatP(m.aa.p)}`]);
+  }
+  if (mrow.length) {
+    md.push('### Variant vs variant (Mann–Whitney U, two-sided; difference of the means over seeds)', '');
+    md.push(markdownTable(['comparison', 'solved', 'AA_pred'], mrow));
+  }
+
+  // z vs y, paired over models.
+  const zy = runs.length >= 2 ? safe(() => pairedDiff(runs.map((r) => r.alignment.aaY ?? NaN), runs.map((r) => r.alignment.aaZ ?? NaN))) : null;
+
+  md.push('### What this does and does not show (next to each of the blog\'s claims)', '');
+  md.push('A finding is stated only when its 95% interval (or, for Mann–Whitney, its p < 0.05) excludes "no effect"; otherwise the numbers are given as "not resolved at this power".', '');
+  const r = corr.AA_pred;
+  md.push(`- *Blog: AA correlates with accuracy.* ` + (r ? verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI) : 'Fewer than 4 models: not measured.'));
+  md.push(`- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y over models: ` + (zy ? verdict(zy, zy.p, `${runs.length} models, paired`, 'AA_z > AA_y', 'AA_z < AA_y', numI) : 'not measured.'));
+  const ri = mw['random init'];
+  md.push(
+    `- *Blog: random latent inits decrease AA and accuracy.* ` +
+      (ri
+        ? `Random init vs baseline: solved ${ri.dSolved >= 0 ? '+' : '−'}${Math.abs(100 * ri.dSolved).toFixed(1)} pts (${formatP(ri.solved.p)}), AA_pred ${ri.dAA >= 0 ? '+' : '−'}${Math.abs(ri.dAA).toFixed(3)} (${formatP(ri.aa.p)}), Mann–Whitney over seeds. ` +
+          (ri.solved.p < 0.05 || ri.aa.p < 0.05 ? `**Shown** at this power: ${[ri.solved.p < 0.05 ? `accuracy ${ri.dSolved < 0 ? 'lower' : 'higher'}` : '', ri.aa.p < 0.05 ? `AA ${ri.dAA < 0 ? 'lower' : 'higher'}` : ''].filter(Boolean).join(', ')} with random init.` : '**Not resolved at this power.**')
+        : 'not measured.'),
+  );
+  const tv = Object.entries(mw).filter(([v]) => v.startsWith('rand T'));
+  md.push(
+    `- *Blog: randomising T gives the largest accuracy and AA gains.* ` +
+      (tv.length
+        ? tv.map(([v, m]) => `${v} vs random init: solved ${m.dSolved >= 0 ? '+' : '−'}${Math.abs(100 * m.dSolved).toFixed(1)} pts (${formatP(m.solved.p)}), AA_pred ${m.dAA >= 0 ? '+' : '−'}${Math.abs(m.dAA).toFixed(3)} (${formatP(m.aa.p)})`).join('; ') +
+          '. ' + (tv.some(([, m]) => (m.solved.p < 0.05 && m.dSolved > 0) || (m.aa.p < 0.05 && m.dAA > 0)) ? '**A gain is shown** where p < 0.05 above.' : '**No gain resolved at this power.**')
+        : 'no rand T variant in this run.'),
+  );
+  md.push('');
+  return { markdown: md, files };
+}
