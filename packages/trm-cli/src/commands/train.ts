@@ -251,7 +251,7 @@ async function curveSvg(metricsPath: string): Promise<string> {
     ]),
   ];
   return renderSvg({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'training curve',
     data: { values },
     facet: { row: { field: 'panel', type: 'nominal', title: null } },

@@ -35,7 +35,7 @@ export function accuracyPlotSpec(series: readonly SweepSeries[], options: { metr
   const readouts = [...new Set(series.flatMap((s) => s.result.readouts))];
   const ks = [...new Set(series.flatMap((s) => s.result.ks))].sort((a, b) => a - b).map((k) => `k=${k}`);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     data: { values },
     mark: { type: 'line', point: true },
@@ -75,7 +75,7 @@ export function alignmentScatterSpec(points: readonly AlignmentPoint[], options:
   );
   check(values.length > 0, () => 'alignmentScatterSpec: no point has aaPred, aaY or aaZ.', ConfigError);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     data: { values },
     mark: { type: 'point', filled: true, size: 60 },
@@ -137,7 +137,7 @@ export function bandPlotSpec(points: readonly BandPoint[], options: { title: str
     axis: { values: xs, format: '~g', labelFlush: true, labelOverlap: false },
   };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title,
     data: { values: points.map((p) => ({ ...p })) },
     facet: { column: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(points.map((p) => p.panel))] } },
@@ -169,7 +169,7 @@ export interface CurvePoint {
 export function curvesPlotSpec(points: readonly CurvePoint[], options: { title: string; yTitle?: string }): TopLevelSpec {
   check(points.length > 0, () => 'curvesPlotSpec: expected at least one point, got none.', ConfigError);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title,
     data: { values: points.map((p) => ({ ...p, value: 100 * p.value })) },
     mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.2 },
