@@ -11,9 +11,11 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError, activateBackend, type BackendAdapter, type BackendInfo } from '@trm-ts/core';
 import { installZeroCopyKernels } from './zero-copy.js';
 import { installFastSlice } from './fast-slice.js';
+import { installFastTranspose } from './fast-transpose.js';
 
 installZeroCopyKernels();
 installFastSlice();
+installFastTranspose();
 
 export interface WasmBackendOptions {
   /**
@@ -60,3 +62,4 @@ export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInf
 }
 export { installZeroCopyKernels, restoreCopyingKernels } from './zero-copy.js';
 export { installFastSlice, restoreOriginalSlice } from './fast-slice.js';
+export { installFastTranspose, restoreOriginalTranspose } from './fast-transpose.js';

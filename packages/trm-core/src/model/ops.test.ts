@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkLeaksEachTest } from '@trm-ts/testing';
 import '../gradients.js';
-import { addRmsNorm, gatedSilu, rmsNorm } from './ops.js';
+import { addRmsNorm, gatedSilu, mm, rmsNorm } from './ops.js';
 import { Rng } from '../random.js';
 
 beforeAll(async () => {
@@ -139,5 +139,44 @@ describe('gatedSilu: silu(gate) ⊙ up with a hand-written gradient', () => {
     expect(maxAbs(fused[1]!, wantDu)).toBeLessThan(1e-4);
     expect(maxAbs(fused[0]!, auto[0]!)).toBeLessThan(1e-5);
     expect(maxAbs(fused[1]!, auto[1]!)).toBeLessThan(1e-5);
+  });
+});
+
+describe('mm: a·b with a transpose-first gradient', () => {
+  /** For L = Σ w ⊙ (a·b) over a batch of [M, K]·[K, N]: dL/da = w·bᵀ, dL/db = aᵀ·w, in float64 by index sums. */
+  function grads64(a: Float32Array, b: Float32Array, w: Float32Array, batch: number, M: number, K: number, N: number) {
+    const da = new Float64Array(a.length);
+    const db = new Float64Array(b.length);
+    for (let t = 0; t < batch; t++) {
+      for (let i = 0; i < M; i++) {
+        for (let k = 0; k < K; k++) {
+          for (let j = 0; j < N; j++) {
+            const wv = w[t * M * N + i * N + j]!;
+            da[t * M * K + i * K + k]! += wv * b[t * K * N + k * N + j]!;
+            db[t * K * N + k * N + j]! += wv * a[t * M * K + i * K + k]!;
+          }
+        }
+      }
+    }
+    return { da, db };
+  }
+
+  it('gradients match float64 sums whichever operand is narrower (both product orders), rank 2 and 3', () => {
+    for (const [batch, M, K, N] of [[1, 7, 5, 3], [1, 6, 3, 9], [2, 4, 2, 6], [2, 5, 6, 2]] as const) {
+      const a = randn(batch * M * K, 1 + M);
+      const b = randn(batch * K * N, 2 + N);
+      const w = randn(batch * M * N, 3 + K);
+      const shape = (r: number, c: number) => (batch === 1 ? [r, c] : [batch, r, c]);
+      const ta = tf.tensor(a, shape(M, K));
+      const tb = tf.tensor(b, shape(K, N));
+      const tw = tf.tensor(w, shape(M, N));
+      const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(mm(x, y), tw)))([ta, tb]);
+      const ref = grads64(a, b, w, batch, M, K, N);
+      expect(g[0]!.shape).toEqual(ta.shape);
+      expect(g[1]!.shape).toEqual(tb.shape);
+      expect(maxAbs(g[0]!.dataSync(), ref.da), `da ${[batch, M, K, N]}`).toBeLessThan(1e-5);
+      expect(maxAbs(g[1]!.dataSync(), ref.db), `db ${[batch, M, K, N]}`).toBeLessThan(1e-5);
+      tf.dispose([ta, tb, tw, ...g]);
+    }
   });
 });
