@@ -29,6 +29,8 @@ export function packageConfig(extra: { include?: string[]; exclude?: string[]; t
     test: {
       include: extra.include ?? ['src/**/*.test.ts'],
       exclude: extra.exclude ?? ['**/node_modules/**', 'src/**/*.fuzz.test.ts', 'src/**/*.slow.test.ts'],
+      // The CLI's --backend default is `auto` (two wasm threads on ≥ 2 cores); in-process tests share one plain wasm module.
+      env: { TRM_BACKEND: 'wasm' },
       testTimeout: extra.testTimeout ?? 300_000,
       hookTimeout: 300_000,
       server: {

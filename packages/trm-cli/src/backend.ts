@@ -1,32 +1,49 @@
 /**
- * `--backend wasm | wasm-threads[:N] | cpu | webgpu`: chooses and starts the TensorFlow.js backend through the
- * adapters (the CLI is an application, so it may import backends; the libraries never do).
+ * `--backend auto | wasm | wasm-threads[:N] | cpu | webgpu`: chooses and starts the TensorFlow.js backend through
+ * the adapters (the CLI is an application, so it may import backends; the libraries never do).
+ *
+ * `auto` (the default) is both cores where there are two: `wasm-threads:2` on a machine with ≥ 2 logical cores,
+ * else `wasm`. Measured on this project's 2-core machine (docs/benchmarks.md, "Threads"), two wasm threads ran
+ * every measured training step (without rematerialisation, the presets' setting) and every evaluation step
+ * faster than one, from the 4×4 D 32 model up; more than two threads were not measured, so `auto` does not assume
+ * they help (ask for them with wasm-threads:N). Commands that run several processes at once (`trm experiment`
+ * with workers) give each process one thread instead.
  */
+import { availableParallelism } from 'node:os';
 import { activateBackend, type BackendInfo } from '@trm-ts/core';
 import { useWasmBackend, useWasmThreadsBackend } from '@trm-ts/backend-wasm/node';
 import { UsageError } from './errors.js';
 
-export const BACKEND_CHOICES = 'wasm | wasm-threads[:N] | cpu | webgpu';
+export const BACKEND_CHOICES = 'auto | wasm | wasm-threads[:N] | cpu | webgpu';
 
 export interface BackendChoice {
-  name: 'wasm' | 'wasm-threads' | 'cpu' | 'webgpu';
+  name: 'auto' | 'wasm' | 'wasm-threads' | 'cpu' | 'webgpu';
   threads?: number;
 }
 
 export function parseBackend(spec: string): BackendChoice {
-  const m = /^(wasm|wasm-threads|cpu|webgpu)(?::(\d+))?$/.exec(spec);
+  const m = /^(auto|wasm|wasm-threads|cpu|webgpu)(?::(\d+))?$/.exec(spec);
   if (!m || (m[2] !== undefined && m[1] !== 'wasm-threads')) {
-    throw new UsageError(`--backend: expected one of ${BACKEND_CHOICES}, got '${spec}'`, `e.g. --backend wasm-threads:2`);
+    const fromEnv = process.env.TRM_BACKEND === spec;
+    throw new UsageError(`${fromEnv ? 'TRM_BACKEND (the --backend default)' : '--backend'}: expected one of ${BACKEND_CHOICES}, got '${spec}'`, fromEnv ? 'unset TRM_BACKEND or give --backend' : `e.g. --backend wasm-threads:2`);
   }
   const threads = m[2] === undefined ? undefined : Number(m[2]);
   if (threads !== undefined && threads < 1) throw new UsageError(`--backend: expected N >= 1 in wasm-threads:N, got ${threads}`);
   return { name: m[1] as BackendChoice['name'], ...(threads !== undefined ? { threads } : {}) };
 }
 
-/** Starts the backend; errors are the adapters' BackendErrors. */
+/** The backend `spec` stands for: `auto` resolved for a machine with `cores` logical cores; anything else as given. */
+export function concreteBackend(spec: string, cores = availableParallelism()): string {
+  if (parseBackend(spec).name !== 'auto') return spec;
+  return cores >= 2 ? 'wasm-threads:2' : 'wasm';
+}
+
+/** Starts the backend (`auto` resolved by concreteBackend); errors are the adapters' BackendErrors. */
 export async function startBackend(spec: string): Promise<BackendInfo> {
-  const b = parseBackend(spec);
+  const b = parseBackend(concreteBackend(spec));
   switch (b.name) {
+    case 'auto':
+      throw new Error('unreachable: auto is resolved above');
     case 'wasm':
       return useWasmBackend();
     case 'wasm-threads':

@@ -17,11 +17,21 @@ export interface CommonOptions {
   verbose?: boolean;
 }
 
+/**
+ * --backend's default: `auto`, or the backend the TRM_BACKEND environment variable names (the test suites set it to
+ * `wasm` so that every in-process command shares one wasm module). It is checked where the backend starts, like
+ * the flag (startBackend), so a bad value fails as a usage error of the command.
+ */
+export function defaultBackend(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env.TRM_BACKEND;
+  return v === undefined || v === '' ? 'auto' : v;
+}
+
 /** Adds --config, --backend and --verbose to a command. */
 export function withCommon(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON file of option values (keys = option names in camelCase); flags override it')
-    .addOption(new Option('--backend <name>', `TensorFlow.js backend: ${BACKEND_CHOICES}`).default('wasm').argParser((v) => (parseBackend(v), v)))
+    .addOption(new Option('--backend <name>', `TensorFlow.js backend: ${BACKEND_CHOICES} (auto: two wasm threads on a machine with two or more cores, else one)`).default(defaultBackend()).argParser((v) => (parseBackend(v), v)))
     .option('--verbose', 'print stack traces with errors');
 }
 

@@ -12,10 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { restoreCopyingKernels, restoreOriginalSlice } from '@trm-ts/backend-wasm';
+import { restoreCopyingKernels, restoreOriginalSlice, restoreOriginalTranspose } from '@trm-ts/backend-wasm';
 import { AdamW, Rng, StackedNetwork, TrmNetwork, batchTensors, disposeGradStep, evalStep, gradStep, setStackMatmuls, stackedEvalStep, stackedGradStep, type TrmConfig } from '@trm-ts/core';
 import { Command, Option } from 'commander';
-import { parseBackend, startBackend } from '../backend.js';
+import { concreteBackend, parseBackend, startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { print, type CliIO } from '../io.js';
 import { applyConfigFile, choice, int, withCommon, type CommonOptions } from '../options.js';
@@ -59,6 +59,7 @@ interface BenchOptions extends CommonOptions {
   remat: boolean;
   copyingKernels?: boolean;
   originalSlice?: boolean;
+  originalTranspose?: boolean;
   models?: number;
   stackMatmuls: (typeof STACK_MATMULS)[number];
   json?: boolean;
@@ -80,6 +81,7 @@ export interface BenchResult {
   rematerialize: boolean;
   zero_copy_kernels: boolean;
   fast_slice: boolean;
+  fast_transpose: boolean;
   kernels_train_step: number;
   kernels_eval_step: number;
   matmul_gflops_train: number;
@@ -108,6 +110,7 @@ export function benchCommand(io: CliIO): Command {
     .option('--no-remat', 'do not rematerialise the taped recursion (TrainConfig.rematerialize = false)')
     .option('--copying-kernels', "tfjs-backend-wasm's own copying Identity / Cast kernels (A/B switch)")
     .option('--original-slice', "tfjs-backend-wasm's own Slice / SplitV, which copy the whole input per call (A/B switch)")
+    .option('--original-transpose', "tfjs-backend-wasm's own Transpose, slow where a row count is a multiple of 512 (A/B switch)")
     .option('--models <k>', 'also time K models of the config trained and evaluated as one stack', int('--models'))
     .option('--stack-matmuls <mode>', 'how the stack multiplies: auto (per model on wasm, batched elsewhere), batched, split', choice('--stack-matmuls', STACK_MATMULS), 'auto')
     .option('--json', 'one JSON line per config instead of the table')
@@ -125,6 +128,7 @@ async function runOne(name: string, opts: BenchOptions): Promise<BenchResult> {
   const info = await startBackend(opts.backend);
   if (opts.copyingKernels) restoreCopyingKernels();
   if (opts.originalSlice) restoreOriginalSlice();
+  if (opts.originalTranspose) restoreOriginalTranspose();
   const B = opts.batch ?? cfg.batch;
   const micro = Math.min(opts.micro ?? cfg.micro, B);
   const net = new TrmNetwork(cfg.model, { seed: 1 });
@@ -157,10 +161,10 @@ async function runOne(name: string, opts: BenchOptions): Promise<BenchResult> {
     const kt = await countKernels(trainStep);
     const ke = await countKernels(evalOnce);
     const result: BenchResult = {
-      config: name, backend: info.adapter, threads: parseBackend(opts.backend).threads ?? 1, batch_size: B, micro_batch: micro,
+      config: name, backend: info.adapter, threads: threadsOf(opts.backend), batch_size: B, micro_batch: micro,
       train_step_s: +train.toFixed(3), eval_step_s: +evalS.toFixed(3), params: net.numParams(),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), reps: opts.reps, rematerialize: opts.remat, zero_copy_kernels: !opts.copyingKernels,
-      fast_slice: !opts.originalSlice, kernels_train_step: kt.kernels, kernels_eval_step: ke.kernels,
+      fast_slice: !opts.originalSlice, fast_transpose: !opts.originalTranspose, kernels_train_step: kt.kernels, kernels_eval_step: ke.kernels,
       matmul_gflops_train: +(kt.flops / train / 1e9).toFixed(2), matmul_gflops_eval: +(ke.flops / evalS / 1e9).toFixed(2),
     };
     if (opts.models) {
@@ -256,6 +260,12 @@ async function runStacked(cfg: (typeof BENCH_CONFIGS)[string], K: number, B: num
 }
 
 /** This package's built binary (dist/cli.js beside the bundled chunk), for the child processes. */
+/** Threads the backend `spec` computes with (wasm-threads without :N starts 2). */
+function threadsOf(spec: string): number {
+  const b = parseBackend(concreteBackend(spec));
+  return b.name === 'wasm-threads' ? (b.threads ?? 2) : 1;
+}
+
 function binaryPath(): string {
   const path = fileURLToPath(new URL('./cli.js', import.meta.url));
   if (!existsSync(path)) throw new UsageError('bench: the built trm binary was not found, so configs cannot run in child processes', 'build @trm-ts/cli, or pass --no-isolate');
@@ -281,6 +291,7 @@ async function runBench(opts: BenchOptions, io: CliIO): Promise<void> {
       if (!opts.remat) args.push('--no-remat');
       if (opts.copyingKernels) args.push('--copying-kernels');
       if (opts.originalSlice) args.push('--original-slice');
+      if (opts.originalTranspose) args.push('--original-transpose');
       if (opts.models) args.push('--models', String(opts.models), '--stack-matmuls', opts.stackMatmuls);
       const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
       const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();

@@ -201,7 +201,10 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
     scale = { ...scale, stopping: { ...scale.stopping, maxTrainSeconds: 60 * opts.timeCap } };
   }
   const out = resolve(opts.out ?? join('runs', `exp-${which.toLowerCase()}`));
-  if (process.env.TRM_EXPERIMENT_WORKER === '1' && process.send) return worker(scale, size, opts.backend, out);
+  // --backend auto: one wasm thread per process when worker processes share the cores (the parent only waits).
+  const pooled = process.env.TRM_EXPERIMENT_WORKER === '1' || (!opts.stack && (opts.workers ?? availableParallelism()) > 1);
+  const backend = opts.backend === 'auto' && pooled ? 'wasm' : opts.backend;
+  if (process.env.TRM_EXPERIMENT_WORKER === '1' && process.send) return worker(scale, size, backend, out);
 
   const seeds = opts.seeds?.split(',').map(Number);
   if (seeds && !seeds.every((s) => Number.isInteger(s))) throw new UsageError(`--seeds: expected a comma list of integers, got '${opts.seeds}'`);
@@ -215,7 +218,7 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
     print(io, `re-rendered ${join(out, 'report.md')}`);
     return;
   }
-  const info = await startBackend(opts.backend);
+  const info = await startBackend(backend);
   const t0 = performance.now();
   const data = buildData(scale, size);
   const log = (l: string) => note(io, `[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);

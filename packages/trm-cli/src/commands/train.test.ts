@@ -63,7 +63,7 @@ describe('trm train: bad flags and files give one line and exit 2', () => {
     ['unknown flag', ['--bogus'], /unknown option '--bogus'/],
     ['bad integer', ['--steps', 'ten'], /--steps: expected an integer >= 1, got 'ten'/],
     ['bad choice', ['--task', 'chess'], /--task: expected one of sudoku, maze, arc, custom, got 'chess'/],
-    ['bad backend', ['--backend', 'tpu'], /--backend: expected one of wasm \| wasm-threads\[:N\] \| cpu \| webgpu, got 'tpu'/],
+    ['bad backend', ['--backend', 'tpu'], /--backend: expected one of auto \| wasm \| wasm-threads\[:N\] \| cpu \| webgpu, got 'tpu'/],
     ['unknown preset', ['--preset', 'NOPE'], /--preset: expected one of SUDOKU_EXTREME_TRAIN, SUDOKU4_CPU, SUDOKU6_CPU, got 'NOPE'/],
     ['bad --set', ['--set', 'lr'], /--set: expected key=value, got 'lr'/],
     ['bad config key', ['--set', 'optimizer=sgd'], /train config 'optimizer': expected one of 'adamAtan2', 'adamW', got "sgd"/],
