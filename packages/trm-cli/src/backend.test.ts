@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concreteBackend, parseBackend } from './backend.js';
+import { concreteBackend, describeBackend, parseBackend } from './backend.js';
 import { defaultBackend } from './options.js';
 import { UsageError } from './errors.js';
 import { runCli } from './testing.js';
@@ -27,5 +27,11 @@ describe('--backend auto', () => {
     } finally {
       process.env.TRM_BACKEND = saved;
     }
+  });
+
+  it('logs say which adapter ran and with how many threads', () => {
+    expect(describeBackend({ adapter: 'wasm-threads', backend: 'wasm', float32: true, details: { simd: true, threads: 2 } })).toBe('wasm-threads (2 threads)');
+    expect(describeBackend({ adapter: 'wasm-threads', backend: 'wasm', float32: true, details: { threads: 1 } })).toBe('wasm-threads (1 thread)');
+    expect(describeBackend({ adapter: 'wasm', backend: 'wasm', float32: true, details: { simd: true, multithread: false } })).toBe('wasm');
   });
 });

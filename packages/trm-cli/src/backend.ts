@@ -63,3 +63,9 @@ export async function startBackend(spec: string): Promise<BackendInfo> {
     }
   }
 }
+
+/** One phrase for logs: the adapter and, for threaded wasm, its thread count (e.g. "wasm-threads (2 threads)"). */
+export function describeBackend(info: BackendInfo): string {
+  const threads = (info.details as { threads?: unknown } | undefined)?.threads;
+  return typeof threads === 'number' ? `${info.adapter} (${threads} thread${threads === 1 ? '' : 's'})` : info.adapter;
+}

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { READOUT_NAMES, type ReadoutName } from '@trm-ts/core';
 import type { TaskBatch } from '@trm-ts/data';
 import { accuracyPlotSvg, derangementAlignment, runSweep, sweepTable, type DerangementRunResult } from '@trm-ts/eval';
-import { startBackend } from '../backend.js';
+import { describeBackend, startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { note, print, type CliIO } from '../io.js';
 import { applyConfigFile, choice, int, intList, withCommon, type CommonOptions } from '../options.js';
@@ -81,7 +81,7 @@ export async function runEval(opts: EvalCliOptions, io: CliIO): Promise<void> {
     const batchSize = Math.min(opts.batchSize, count);
     const batches = () => firstBatches(test.batches({ batchSize }), Math.ceil(count / batchSize));
     const init = opts.init ?? (ks.at(-1)! > 1 ? 'random' : 'static');
-    note(io, `backend ${info.backend}; ${count} test puzzles, N_test ${N}, k ${ks.join(',')}, init ${init}`);
+    note(io, `backend ${describeBackend(info)}; ${count} test puzzles, N_test ${N}, k ${ks.join(',')}, init ${init}`);
     const t0 = performance.now();
     const sweep = await runSweep(net, batches(), { steps: N, record, ks, readouts, init, seed: opts.seed });
     let aa: DerangementRunResult | undefined;

@@ -15,7 +15,7 @@ import {
 import { loadTrainerCheckpoint, saveTrainerCheckpoint, writeFileAtomic } from '@trm-ts/core/node';
 import type { TaskDataset } from '@trm-ts/data';
 import { renderSvg } from '@trm-ts/eval';
-import { startBackend } from '../backend.js';
+import { describeBackend, startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { note, print, type CliIO } from '../io.js';
 import { applyConfigFile, choice, collect, int, num, withCommon, type CommonOptions } from '../options.js';
@@ -151,7 +151,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO, fileConfig?: Parti
   };
   const splits = await buildSplits(spec);
   const { train, test } = splits;
-  note(io, `backend ${info.backend}; data ${((performance.now() - t0) / 1000).toFixed(1)} s: ${train.numExamples} train examples, ${test.numExamples} test, seqLen ${train.seqLen}, vocab ${train.vocabSize}`);
+  note(io, `backend ${describeBackend(info)}; data ${((performance.now() - t0) / 1000).toFixed(1)} s: ${train.numExamples} train examples, ${test.numExamples} test, seqLen ${train.seqLen}, vocab ${train.vocabSize}`);
 
   config.model = { ...(config.model as object), seqLen: train.seqLen, vocabSize: train.vocabSize, numPuzzleIdentifiers: train.numPuzzleIdentifiers };
   const resolved = resolveTrainConfig(config as Partial<TrainConfig>);
