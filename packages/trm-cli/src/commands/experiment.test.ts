@@ -70,6 +70,31 @@ describe('trm experiment (end to end, smoke scale)', () => {
     expect(readFileSync(join(cut, 'report.md'), 'utf8')).toMatch(/^# /);
   });
 
+  it('a raised step cap (--steps) applies to a saved job: it resumes to the same result as a run started with that cap', async () => {
+    const whole = join(dir, 'cap-whole');
+    const cut = join(dir, 'cap-cut');
+    const args = ['experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '1', '--workers', '1'];
+    const r1 = await runCli(...args, '--steps', '10', '--out', whole);
+    expect(r1.code, r1.stderr).toBe(0);
+    process.env.TRM_EXPERIMENT_STOP_AFTER_SAVES = '5'; // the second job holds a snapshot at step 4, saved under the cap of 6
+    try {
+      expect((await runCli(...args, '--out', cut)).code).not.toBe(0);
+    } finally {
+      delete process.env.TRM_EXPERIMENT_STOP_AFTER_SAVES;
+    }
+    const r3 = await runCli(...args, '--steps', '10', '--out', cut);
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(r3.leaked).toBe(0);
+    expect(r3.stderr).toMatch(/B random init seed 1: resumed at step 4/);
+    type Run = { variant: string; solved: number; stoppedBy: string; steps: number; bestStep: number; validation: { step: number; solved: number }[] };
+    const pick = (d: string) => (JSON.parse(readFileSync(join(d, 'result.json'), 'utf8')) as { runs: Run[] }).runs.find((r) => r.variant === 'random init')!;
+    const a = pick(whole);
+    const b = pick(cut);
+    expect(b.validation.map((v) => [v.step, v.solved])).toEqual(a.validation.map((v) => [v.step, v.solved]));
+    expect([b.solved, b.stoppedBy, b.steps, b.bestStep]).toEqual([a.solved, a.stoppedBy, a.steps, a.bestStep]);
+    expect(b.validation.at(-1)!.step, 'trained past the old cap of 6 or stopped by the rule').toSatisfy((s: number) => s > 6 || b.stoppedBy === 'plateau');
+  });
+
   it('bad flags: one line, exit 2', async () => {
     for (const [args, pattern] of [
       [['c'], /trm experiment: <which>: expected one of a, b, A, B, got 'c'/],

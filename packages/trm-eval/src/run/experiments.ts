@@ -311,7 +311,9 @@ function trainJobToPlateau(data: ExperimentData, scale: ExperimentScale, variant
   const init = variant.latentInit === 'random' ? 'random' : 'static';
   return trainToPlateau({
     makeTrainer: () => new Trainer(trainConfig(data, scale, seed, variant), source()),
-    restoreTrainer: (snap) => Trainer.restore(snap, source()),
+    // A raised step cap applies to a saved job too: with a constant learning rate after warm-up (lrMinRatio 1) the
+    // cap changes nothing else, so the resumed run equals one started with the new cap.
+    restoreTrainer: (snap) => Trainer.restore(snap, source(), snap.state.config.lrMinRatio === 1 ? { totalSteps: scale.train.totalSteps } : undefined),
     rule: scale.stopping!,
     evalInterval: scale.evalInterval,
     validate: (net) => validateExpA(data, scale, init, seed, net, label, () => {}),
@@ -614,7 +616,7 @@ export const CPU6_SCALE: Readonly<ExperimentScale> = Object.freeze({
   reduced: true,
   size: 6,
   model: { ...SUDOKU_TRM_MLP, hiddenSize: 64, latentSteps: 4, recursions: 2, supervisionSteps: 8 },
-  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 1500, lr: 3e-3, lrWarmupSteps: 50, emaRate: 0.99, rematerialize: false },
+  train: { ...CPU_TRAIN, globalBatchSize: 64, totalSteps: 3000, lr: 3e-3, lrWarmupSteps: 50, emaRate: 0.99, rematerialize: false },
   seeds: [1, 2, 3, 4, 5],
   seedsA: [101, 102, 103, 104, 105],
   variantsB: EXP_B_VARIANTS,
@@ -630,5 +632,5 @@ export const CPU6_SCALE: Readonly<ExperimentScale> = Object.freeze({
   notes:
     'D 64 instead of §11.4\'s 128: one training step costs 1.29 s at D 64 and 3.3 s at D 128 on one wasm thread (docs/benchmarks.md, sudoku6-cpu-d64 / -d128), and ≥ 5 seeds × the variants at D 128 do not fit the 2-hour budget. ' +
     'Recipe: the CPU recipe tuned on 4×4 (lr 3e-3, warm-up 50, EMA 0.99), kept for 6×6 without retuning. Validation at N_test 8 (= N_sup of training) to halve its cost (in the pilot, validation solved at N_test 8 and 16 differed by ≤ 1.6 points); test N_test ≤ 16 and k ≤ 5 (the test sweep of a random-init model costs k × N_test × 1,000 puzzles). ' +
-    'Patience 6 validations (300 steps), not 4: validation scores of one model swing by ±4 points between validations (256 puzzles; the pilot\'s 61.3, 62.5, 68.0, 60.9, 70.3 at steps 600–800), and the first Exp A run stopped seed 101 at step 750 with patience 4 while seed 102 was still climbing (51.6% at 600, 68.8% at 800). Step cap 1,500: the pilot (seed 1, static init) was at 0% validation until step 350, reached its best (70.3%) at step 800 and had not been stopped by the rule at step 950 (docs/experiments/README.md).',
+    'Patience 6 validations (300 steps), not 4: validation scores of one model swing by ±4 points between validations (256 puzzles; the pilot\'s 61.3, 62.5, 68.0, 60.9, 70.3 at steps 600–800), and the first Exp A run stopped seed 101 at step 750 with patience 4 while seed 102 was still climbing (51.6% at 600, 68.8% at 800). Step cap 3,000 (1,500 until 2026-12-06 11:45 UTC): the first two Exp A models were still climbing at step 1,450 (seed 101: 69.9% at 1,000, 80.1% at 1,350; seed 102: 71.5% at 1,100, 84.8% at 1,450), so 1,500 would have cut them mid-climb; the pilot (seed 1, static init) was at 0% validation until step 350 and at 70.3% at step 800 (docs/experiments/README.md).',
 });
