@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('trm experiment (end to end, smoke scale)', () => {
     expect(r2.code).not.toBe(0);
     expect(r2.stderr).toMatch(/stopped after 5 snapshots/);
     expect(existsSync(join(cut, 'result.json'))).toBe(false);
-    expect(readdirSync(join(cut, 'jobs')).sort()).toEqual(['B-baseline-seed-1.json', 'B-random-init-seed-1.snapshot']);
+    expect(readdirSync(join(cut, 'jobs')).sort()).toEqual(['B-baseline-seed-1.json', 'B-baseline-seed-1.snapshot', 'B-random-init-seed-1.snapshot']);
     const r3 = await runCli(...args, '--out', cut);
     expect(r3.code, r3.stderr).toBe(0);
     expect(r3.stderr).toMatch(/1 of 5 jobs already done/);
@@ -66,7 +66,8 @@ describe('trm experiment (end to end, smoke scale)', () => {
     const strip = (r: Run) => ({ variant: r.variant, solved: r.solved, stoppedBy: r.stoppedBy, bestStep: r.bestStep, validation: r.validation.map((v) => [v.step, v.solved]), perPuzzle: r.perPuzzle, alignment: [r.alignment.aaPred, r.alignment.perRow] });
     expect(b.runs.map(strip)).toEqual(a.runs.map(strip));
     expect(a.runs.every((r) => r.stoppedBy === 'plateau' || r.stoppedBy === 'step cap')).toBe(true);
-    expect(readdirSync(join(cut, 'jobs')).filter((f) => f.endsWith('.snapshot'))).toEqual([]); // removed once a job's result is written
+    // A finished job keeps its final snapshot (to continue under a raised cap, or to be shared with Exp B).
+    expect(readdirSync(join(cut, 'jobs')).filter((f) => f.endsWith('.snapshot')).length).toBe(readdirSync(join(cut, 'jobs')).filter((f) => f.endsWith('.json')).length);
     expect(readFileSync(join(cut, 'report.md'), 'utf8')).toMatch(/^# /);
   });
 
@@ -93,6 +94,50 @@ describe('trm experiment (end to end, smoke scale)', () => {
     expect(b.validation.map((v) => [v.step, v.solved])).toEqual(a.validation.map((v) => [v.step, v.solved]));
     expect([b.solved, b.stoppedBy, b.steps, b.bestStep]).toEqual([a.solved, a.stoppedBy, a.steps, a.bestStep]);
     expect(b.validation.at(-1)!.step, 'trained past the old cap of 6 or stopped by the rule').toSatisfy((s: number) => s > 6 || b.stoppedBy === 'plateau');
+  });
+
+  it('--reuse-models: Exp B takes the baseline and random-init models of a finished Exp A run, tests them, and says so; a snapshot of other settings is refused', async () => {
+    const a = join(dir, 'share-a');
+    const b = join(dir, 'share-b');
+    const ra = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--workers', '1', '--out', a); // seed 11
+    expect(ra.code, ra.stderr).toBe(0);
+    const rb = await runCli('experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '11', '--workers', '1', '--reuse-models', a, '--out', b);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(rb.leaked).toBe(0);
+    expect(rb.stderr).toMatch(/B baseline seed 11: the model of A static seed 11/);
+    expect(rb.stderr).toMatch(/B random init seed 11: the model of A random seed 11/);
+    expect(rb.stderr).not.toMatch(/B rand T w1 seed 11: the model/);
+    type Curve = { validation: { step: number; solved: number }[]; bestStep: number; stoppedBy: string };
+    const runsA = (JSON.parse(readFileSync(join(a, 'result.json'), 'utf8')) as { runs: (Curve & { init: string })[] }).runs;
+    const resB = JSON.parse(readFileSync(join(b, 'result.json'), 'utf8')) as { runs: (Curve & { variant: string })[]; sharedModels: { job: string; from: string }[] };
+    for (const [variant, init] of [['baseline', 'static'], ['random init', 'random']]) {
+      const x = runsA.find((r) => r.init === init)!;
+      const y = resB.runs.find((r) => r.variant === variant)!;
+      expect(y.validation.map((v) => [v.step, v.solved]), variant).toEqual(x.validation.map((v) => [v.step, v.solved]));
+      expect([y.bestStep, y.stoppedBy]).toEqual([x.bestStep, x.stoppedBy]);
+    }
+    expect(resB.sharedModels).toEqual([{ job: 'B baseline seed 11', from: 'A static seed 11' }, { job: 'B random init seed 11', from: 'A random seed 11' }]);
+    expect(readFileSync(join(b, 'report.md'), 'utf8')).toMatch(/Shared with Exp A\*\*: B baseline seed 11 is the model of A static seed 11; B random init seed 11 is the model of A random seed 11/);
+
+    // A random-init snapshot under the baseline's name: refused when it loads, naming the setting that differs.
+    const c = join(dir, 'share-c');
+    mkdirSync(join(c, 'jobs'), { recursive: true });
+    copyFileSync(join(a, 'jobs', 'A-random-seed-11.snapshot'), join(c, 'jobs', 'B-baseline-seed-11.snapshot'));
+    const rc = await runCli('experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '11', '--workers', '1', '--out', c);
+    expect(rc.code).not.toBe(0);
+    expect(rc.stderr).toMatch(/B baseline seed 11: the saved snapshot was trained with other settings \(latentInit: saved "random", this job "static"\)/);
+  });
+
+  it('--reuse-models needs experiment b, a scale trained to plateau and an Exp A folder', async () => {
+    for (const [args, re] of [
+      [['a', '--scale', 'smoke-plateau', '--reuse-models', dir], /--reuse-models: expected experiment b/],
+      [['b', '--scale', 'smoke', '--reuse-models', dir], /--reuse-models: expected a scale trained to plateau/],
+      [['b', '--scale', 'smoke-plateau', '--reuse-models', join(dir, 'nowhere')], /--reuse-models: expected an Exp A output folder with a jobs\/ folder/],
+    ] as [string[], RegExp][]) {
+      const r = await runCli('experiment', ...args, '--out', join(dir, 'unused'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(re);
+    }
   });
 
   it('bad flags: one line, exit 2', async () => {

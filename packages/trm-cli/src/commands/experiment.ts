@@ -9,13 +9,13 @@
  * validation (<out>/jobs/<job>.snapshot) and continues from it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { sudokuSpec, sudokuSplits, testbedProperties } from '@trm-ts/data';
 import {
-  CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, experimentAReport, experimentBReport, jobFileName, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
+  CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAReport, experimentBJobs, experimentBReport, jobFileName, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
   type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
 } from '@trm-ts/eval';
 import { startBackend } from '../backend.js';
@@ -68,6 +68,7 @@ interface ExperimentCliOptions extends CommonOptions {
   timeCap?: number;
   out?: string;
   rebuild?: boolean;
+  reuseModels?: string;
 }
 
 export function experimentCommand(io: CliIO): Command {
@@ -85,6 +86,7 @@ export function experimentCommand(io: CliIO): Command {
     .option('--time-cap <minutes>', 'scales trained to plateau: also stop a model after this many minutes of training (results then depend on the machine)', int('--time-cap'))
     .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
     .option('--rebuild', 'only re-render report.md and the plots from <out>/result.json')
+    .option('--reuse-models <dir>', "Exp B, scales trained to plateau: take the baseline and random-init models of seeds that Exp A's run in <dir> has finished (same settings and seed, so the same training) instead of training them again; the report says which models are shared")
     .action(async (which: string, opts: ExperimentCliOptions, c: Command) => {
       await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
       await runExperiment(which.toUpperCase() as 'A' | 'B', opts, io);
@@ -208,6 +210,11 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
 
   const seeds = opts.seeds?.split(',').map(Number);
   if (seeds && !seeds.every((s) => Number.isInteger(s))) throw new UsageError(`--seeds: expected a comma list of integers, got '${opts.seeds}'`);
+  if (opts.reuseModels !== undefined) {
+    if (which !== 'B') throw new UsageError('--reuse-models: expected experiment b (it takes models from an Exp A run)');
+    if (!scale.stopping) throw new UsageError(`--reuse-models: expected a scale trained to plateau (cpu6, smoke-plateau), got '${scale.name}'`, 'only those keep their trained snapshots');
+    if (!existsSync(join(resolve(opts.reuseModels), 'jobs'))) throw new UsageError(`--reuse-models: expected an Exp A output folder with a jobs/ folder, got '${opts.reuseModels}'`);
+  }
   if (opts.stack && opts.workers !== undefined) throw new UsageError('--stack and --workers: expected one of them', 'a stack trains every model in this process; drop --workers');
   const workers = opts.stack ? 1 : (opts.workers ?? availableParallelism());
   const args = (io.argv ?? []).filter((a) => a !== '--rebuild');
@@ -223,10 +230,15 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
   const data = buildData(scale, size);
   const log = (l: string) => note(io, `[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
   log(`data ready; backend ${info.backend} ${JSON.stringify(info.details)}`);
+  if (opts.reuseModels !== undefined) shareExpAModels(resolve(opts.reuseModels), join(out, 'jobs'), experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds), log);
   const runJobs = opts.stack ? undefined : resumableJobs(join(out, 'jobs'), log, (onResult) => (workers > 1 ? processPool(workers, io.argv ?? [], log, onResult) : inProcess(data, scale, log, join(out, 'jobs'), onResult)));
   const stack = opts.stack === true;
   const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs, stack }) : await runExperimentB(data, { scale, seeds, log, runJobs, stack });
   result.workers = workers > 1 && !opts.stack ? workers : 1;
+  if (result.experiment === 'B') {
+    const shared = sharedModels(join(out, 'jobs'), experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds));
+    if (shared.length) result.sharedModels = shared;
+  }
   mkdirSync(out, { recursive: true });
   // Written to a temporary name and renamed: an interrupted write never leaves a torn result.json.
   writeFileSync(join(out, 'result.json.tmp'), JSON.stringify({ command, backend: info, ...result }, null, 1));
@@ -263,11 +275,52 @@ function fileJobStore(dir: string): JobStore {
   };
 }
 
+/** The Exp A job that trains the same model as Exp B job `b` (a variant without randomisation), else null. */
+function expAJobOf(b: ExperimentJob): ExperimentJob | null {
+  if (b.experiment !== 'B') return null;
+  const r = b.variant.randomize ?? {};
+  const plain = !b.variant.jaxCompat && Object.values(r).every((w) => !w);
+  return plain ? { experiment: 'A', init: b.variant.latentInit === 'random' ? 'random' : 'static', seed: b.seed } : null;
+}
+
+/**
+ * --reuse-models: for each Exp B job that trains what an Exp A job trained (baseline ↔ static init, random init ↔
+ * random init, same seed) and that Exp A's run in `aDir` has finished, copies that job's final snapshot as the B
+ * job's (the B job then resumes, finds it stopped, and only runs its tests; a snapshot of other settings is refused
+ * when it loads) and leaves a <job>.shared marker naming the A job.
+ */
+function shareExpAModels(aDir: string, bJobsDir: string, jobs: readonly ExperimentJob[], log: (l: string) => void): void {
+  mkdirSync(bJobsDir, { recursive: true });
+  for (const b of jobs) {
+    const a = expAJobOf(b);
+    if (!a) continue;
+    const bName = join(bJobsDir, jobFileName(b));
+    if (existsSync(`${bName}.json`) || existsSync(`${bName}.snapshot`)) continue; // done or in progress here
+    const aName = join(aDir, 'jobs', jobFileName(a));
+    if (!existsSync(`${aName}.json`) || !existsSync(`${aName}.snapshot`)) {
+      log(`${jobLabel(b)}: ${jobLabel(a)} is not finished in ${aDir}; trained here`);
+      continue;
+    }
+    copyFileSync(`${aName}.snapshot`, `${bName}.snapshot.tmp`);
+    renameSync(`${bName}.snapshot.tmp`, `${bName}.snapshot`);
+    writeAtomic(`${bName}.shared`, jobLabel(a));
+    log(`${jobLabel(b)}: the model of ${jobLabel(a)} (copied from ${aDir})`);
+  }
+}
+
+/** The B jobs whose models came from Exp A (their <job>.shared markers). */
+function sharedModels(bJobsDir: string, jobs: readonly ExperimentJob[]): { job: string; from: string }[] {
+  return jobs.flatMap((b) => {
+    const marker = join(bJobsDir, `${jobFileName(b)}.shared`);
+    return existsSync(marker) ? [{ job: jobLabel(b), from: readFileSync(marker, 'utf8').trim() }] : [];
+  });
+}
+
 type JobRunner = (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]>;
 
 /**
  * Resumable jobs: results already in <dir>/<job>.json are read back, the others run (`makeRunner` gets the
- * callback that writes each result as it arrives and removes the job's snapshot).
+ * callback that writes each result as it arrives).
  */
 function resumableJobs(dir: string, log: (l: string) => void, makeRunner: (onResult: (job: ExperimentJob, result: ExperimentJobResult) => void) => JobRunner): JobRunner {
   return async (jobs) => {
@@ -276,10 +329,9 @@ function resumableJobs(dir: string, log: (l: string) => void, makeRunner: (onRes
     const todo = jobs.filter((_, i) => results[i] === undefined);
     if (todo.length < jobs.length) log(`${jobs.length - todo.length} of ${jobs.length} jobs already done (${dir}); running the other ${todo.length}`);
     mkdirSync(dir, { recursive: true });
-    const onResult = (job: ExperimentJob, result: ExperimentJobResult) => {
-      writeAtomic(file(job), JSON.stringify(result));
-      rmSync(join(dir, `${jobFileName(job)}.snapshot`), { force: true });
-    };
+    // A finished job keeps its last snapshot (trainer state, best weights, curve): a raised step cap can continue
+    // it, and Exp B can share Exp A's models (--reuse-models).
+    const onResult = (job: ExperimentJob, result: ExperimentJobResult) => writeAtomic(file(job), JSON.stringify(result));
     const fresh = todo.length > 0 ? await makeRunner(onResult)(todo) : [];
     let k = 0;
     return results.map((r) => r ?? fresh[k++]!);

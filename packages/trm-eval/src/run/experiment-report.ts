@@ -31,7 +31,19 @@ function smokeBanner(p: ExperimentProtocol): string[] {
   ];
 }
 
-function protocolSection(p: ExperimentProtocol, command: string): string {
+/** Whether this report's models are independent of the other experiment's (issue 14: say so either way). */
+function independenceLine(p: ExperimentProtocol, which: 'A' | 'B', shared?: readonly { job: string; from: string }[]): string[] {
+  if (shared?.length) {
+    return [`- **Shared with Exp A**: ${shared.map((m) => `${m.job} is the model of ${m.from}`).join('; ')} (the same settings and seed, so the same training; taken from Exp A's run, not trained again). Those variants are **not independent evidence** of Exp A's; the other models were trained here.`];
+  }
+  const a = which === 'A' ? p.seeds : (p.scale.seedsA ?? p.scale.seeds);
+  const b = which === 'B' ? p.seeds : p.scale.seeds;
+  const overlap = b.filter((s) => a.includes(s));
+  if (overlap.length) return [`- **Not independent of Exp ${which === 'A' ? 'B' : 'A'}**: seeds ${overlap.join(', ')} are used by both experiments, and Exp B's baseline and random-init models of a seed are the same trainings as Exp A's static- and random-init models of that seed.`];
+  return [`- **Independence**: Exp A's seeds (${a.join(', ')}) and Exp B's (${b.join(', ')}) differ${which === 'A' ? " (Exp B's as the scale sets them)" : ''}, so the two experiments use different trained models and are independent evidence${which === 'A' ? ' unless Exp B is run with these seeds (its report then says so)' : ''}.`];
+}
+
+function protocolSection(p: ExperimentProtocol, command: string, which: 'A' | 'B' = 'A', shared?: readonly { job: string; from: string }[]): string {
   const m = p.model;
   const t = p.train as Record<string, unknown>;
   return [
@@ -46,7 +58,7 @@ function protocolSection(p: ExperimentProtocol, command: string): string {
     `- **Training**: ${t.loop === 'batch' ? 'classic per-batch loop (§4.3)' : 'streaming loop (§4.2)'}, batch ${t.globalBatchSize}, ${t.totalSteps} optimizer steps, ${t.optimizer}, lr ${t.lr} (warm-up ${t.lrWarmupSteps}), weight decay ${t.weightDecay}, clip ${t.gradClipNorm}, EMA ${t.ema ? t.emaRate : 'off'}, loss norm '${t.lossNorm}', exploration ${t.explorationDraw} p ${m.haltExplorationProb}; random inits with std sqrt(1/D) (§8.3).`,
     `- **Seeds**: ${p.seeds.join(', ')} (the seed drives init, data order and all draws; evaluation draws use fixed offsets of it).`,
     ...(p.scale.notes ? [`- **Scale choices**: ${p.scale.notes}`] : []),
-    ...(p.scale.seedsA ? [`- **Independence**: the scale's Exp A seeds (${p.scale.seedsA.join(', ')}) and Exp B seeds (${p.scale.seeds.join(', ')}) differ: run with them, the two experiments use different trained models, so they are independent evidence.`] : []),
+    ...independenceLine(p, which, shared),
   ].join('\n');
 }
 
@@ -222,7 +234,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     '',
     'Question (blog, experiment B): are networks that are path independent (high Asymptotic Alignment) the ones that solve more, and which training-time randomisation (latent init, n, T, N_sup) raises both?',
     '',
-    protocolSection(p, command),
+    protocolSection(p, command, 'B', res.sharedModels),
     `- **Variants**: ${res.variants.map((v) => v.name).join('; ')}. Randomised n, T, N_sup are drawn from U{c − w .. c + w}, compute-matched (§10.1); every non-baseline variant also uses random init.`,
     `- **Test**: ${p.scale.stopping ? `the EMA weights of the best validation (trained to plateau, see Statistics; the blog tested the final model); validation = single read-out at N_test = ${p.scale.valSteps} on the validation split with the variant's init` : 'no checkpoint selection — the final EMA model'}; inference with fixed n, T and the variant's init (random-init models get random inits at test, as in the blog). Solved = single read-out at N_test = ${N} on the whole test split${(res.runs[0]?.alignment.rows ?? 0) >= p.splits.test ? " (AA's run 1 covers the whole test split, so its final-step score is the test score)" : ''}.`,
     `- **AA** (§9.1): derangement (roll by one) on the first ${res.runs[0]?.alignment.rows ?? p.scale.alignmentExamples} test puzzles in one batch; run 1 from the default init for ${N} steps, run 2 from another puzzle's final (y, z) for ${N} steps; AA_y, AA_z = mean cosine of the final latents; AA_pred = cell agreement of the two runs' predictions at s = ${N}.`,

@@ -313,7 +313,10 @@ function trainJobToPlateau(data: ExperimentData, scale: ExperimentScale, variant
     makeTrainer: () => new Trainer(trainConfig(data, scale, seed, variant), source()),
     // A raised step cap applies to a saved job too: with a constant learning rate after warm-up (lrMinRatio 1) the
     // cap changes nothing else, so the resumed run equals one started with the new cap.
-    restoreTrainer: (snap) => Trainer.restore(snap, source(), snap.state.config.lrMinRatio === 1 ? { totalSteps: scale.train.totalSteps } : undefined),
+    restoreTrainer: (snap) => {
+      checkSavedConfig(snap.state.config, trainConfig(data, scale, seed, variant), label);
+      return Trainer.restore(snap, source(), snap.state.config.lrMinRatio === 1 ? { totalSteps: scale.train.totalSteps } : undefined);
+    },
     rule: scale.stopping!,
     evalInterval: scale.evalInterval,
     validate: (net) => validateExpA(data, scale, init, seed, net, label, () => {}),
@@ -321,6 +324,20 @@ function trainJobToPlateau(data: ExperimentData, scale: ExperimentScale, variant
     label,
     log,
   });
+}
+
+/**
+ * A saved job must be the job: its training configuration equal to the one this job would start with (the step
+ * cap aside). Refuses a snapshot of another variant, seed or protocol — e.g. a file copied under the wrong name —
+ * with a ConfigError naming the settings that differ.
+ */
+function checkSavedConfig(saved: unknown, wanted: Partial<TrainConfig>, label: string): void {
+  const want = resolveTrainConfig(wanted) as unknown as Record<string, unknown>;
+  const have = (saved ?? {}) as Record<string, unknown>;
+  const canon = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+  const keys = [...new Set([...Object.keys(want), ...Object.keys(have)])].filter((k) => k !== 'totalSteps');
+  const differ = keys.filter((k) => canon(want[k]) !== canon(have[k]));
+  check(differ.length === 0, () => `${label}: the saved snapshot was trained with other settings (${differ.map((k) => `${k}: saved ${canon(have[k])}, this job ${canon(want[k])}`).join('; ')}). Delete the job's .snapshot under <out>/jobs to restart it.`, ConfigError);
 }
 
 /** Exp A's selection score: the single read-out at s = valSteps (§11.2); random-init models draw their val inits from a fixed seed. */
@@ -433,6 +450,8 @@ export interface ExpBResult {
   seconds: number;
   /** Models trained at a time (worker processes), when the caller ran the jobs in parallel. */
   workers?: number;
+  /** Models taken from an Exp A run (the same settings and seed: the same training), e.g. `trm experiment b --reuse-models`. */
+  sharedModels?: { job: string; from: string }[];
 }
 
 /** One Exp B job: train one variant × seed and test the final EMA model: solved at N_test and derangement AA. */
