@@ -35,7 +35,9 @@ const mmGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc
     value: tf.matMul(a, b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      return [tf.matMul(dy, swapLast(sb)), weightGrad(sa, dy)];
+      // tidy: tfjs keeps every tensor of the backward pass until it ends, so temporaries made here (the
+      // transposed operands) would otherwise count towards the step's peak memory.
+      return tf.tidy(() => [tf.matMul(dy, swapLast(sb)), weightGrad(sa, dy)]);
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -134,8 +136,10 @@ export function addRmsNorm(x: tf.Tensor, r: tf.Tensor, eps: number): tf.Tensor {
         value: o,
         gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
           const [so, ss] = saved as [tf.Tensor, tf.Tensor];
-          const dh = tf.mul(ss, tf.sub(g, tf.mul(so, tf.mean(tf.mul(g, so), -1, true))));
-          return [dh, tf.clone(dh)]; // two tensors: the tape frees each input's gradient on its own
+          return tf.tidy(() => {
+            const dh = tf.mul(ss, tf.sub(g, tf.mul(so, tf.mean(tf.mul(g, so), -1, true))));
+            return [dh, tf.clone(dh)]; // two tensors: the tape frees each input's gradient on its own
+          });
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, r: tf.Tensor) => tf.Tensor;
@@ -151,9 +155,11 @@ const gluGrad = tf.customGrad(((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSav
     value: tf.mul(tf.mul(gate, sig), up),
     gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => {
       const [sg, su, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      // d/dgate silu(gate) = σ(gate)·(1 + gate·(1 − σ(gate)))
-      const dsilu = tf.mul(ss, tf.add(tf.mul(sg, tf.sub(tf.scalar(1), ss)), tf.scalar(1)));
-      return [tf.mul(tf.mul(g, su), dsilu), tf.mul(g, tf.mul(sg, ss))];
+      return tf.tidy(() => {
+        // d/dgate silu(gate) = σ(gate)·(1 + gate·(1 − σ(gate)))
+        const dsilu = tf.mul(ss, tf.add(tf.mul(sg, tf.sub(tf.scalar(1), ss)), tf.scalar(1)));
+        return [tf.mul(tf.mul(g, su), dsilu), tf.mul(g, tf.mul(sg, ss))];
+      });
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (gate: tf.Tensor, up: tf.Tensor) => tf.Tensor;
