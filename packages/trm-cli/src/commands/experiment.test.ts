@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,17 @@ describe('trm experiment (end to end, smoke scale)', () => {
     expect(r2.stderr).toMatch(/stopped after 5 snapshots/);
     expect(existsSync(join(cut, 'result.json'))).toBe(false);
     expect(readdirSync(join(cut, 'jobs')).sort()).toEqual(['B-baseline-seed-1.json', 'B-baseline-seed-1.snapshot', 'B-random-init-seed-1.snapshot']);
+    const st = await runCli(...args, '--out', cut, '--status');
+    expect(st.code, st.stderr).toBe(0);
+    const firstDone = JSON.parse(readFileSync(join(cut, 'jobs', 'B-baseline-seed-1.json'), 'utf8')) as { stoppedBy: string; steps: number };
+    expect(lines(st.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^B baseline seed 1: done, stopped by ${firstDone.stoppedBy} at step ${firstDone.steps}, best validation \\d+\\.\\d% at step \\d+$`)),
+      expect.stringMatching(/^B random init seed 1: training, step 4 of at most 6, best validation \d+\.\d% at step [24], [0-2]\/2 validations without a ≥ 1\.0-pt rise$/),
+      'B rand T w1 seed 1: not started',
+      'B rand n w2 seed 1: not started',
+      'B rand N_sup w4 seed 1: not started',
+      `1 of 5 jobs done, 1 in training, 3 not started (${join(cut, 'jobs')})`,
+    ]);
     const r3 = await runCli(...args, '--out', cut);
     expect(r3.code, r3.stderr).toBe(0);
     expect(r3.stderr).toMatch(/1 of 5 jobs already done/);
@@ -138,6 +149,15 @@ describe('trm experiment (end to end, smoke scale)', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(re);
     }
+  });
+
+  it('--status refuses a damaged job file with one line naming the job', async () => {
+    const out = join(dir, 'status-damaged');
+    mkdirSync(join(out, 'jobs'), { recursive: true });
+    writeFileSync(join(out, 'jobs', 'A-random-seed-11.snapshot'), new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]));
+    const r = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', out, '--status');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/A random seed 11: saved progress: expected a trainer snapshot of 200 bytes, got 3/);
   });
 
   it('bad flags: one line, exit 2', async () => {

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { sudokuSpec, sudokuSplits, testbedProperties } from '@trm-ts/data';
 import {
-  CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAReport, experimentBJobs, experimentBReport, jobFileName, jobLabel, runExperimentA, runExperimentB, runExperimentJob,
+  CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentAReport, experimentBJobs, experimentBReport, jobFileName, jobLabel, readJobProgress, runExperimentA, runExperimentB, runExperimentJob,
   type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
 } from '@trm-ts/eval';
 import { startBackend } from '../backend.js';
@@ -69,6 +69,7 @@ interface ExperimentCliOptions extends CommonOptions {
   out?: string;
   rebuild?: boolean;
   reuseModels?: string;
+  status?: boolean;
 }
 
 export function experimentCommand(io: CliIO): Command {
@@ -86,6 +87,7 @@ export function experimentCommand(io: CliIO): Command {
     .option('--time-cap <minutes>', 'scales trained to plateau: also stop a model after this many minutes of training (results then depend on the machine)', int('--time-cap'))
     .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
     .option('--rebuild', 'only re-render report.md and the plots from <out>/result.json')
+    .option('--status', 'only print how far each job of this run is (done, in training with its best validation, or not started), from <out>/jobs')
     .option('--reuse-models <dir>', "Exp B, scales trained to plateau: take the baseline and random-init models of seeds that Exp A's run in <dir> has finished (same settings and seed, so the same training) instead of training them again; the report says which models are shared")
     .action(async (which: string, opts: ExperimentCliOptions, c: Command) => {
       await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
@@ -216,6 +218,11 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
     if (!existsSync(join(resolve(opts.reuseModels), 'jobs'))) throw new UsageError(`--reuse-models: expected an Exp A output folder with a jobs/ folder, got '${opts.reuseModels}'`);
   }
   if (opts.stack && opts.workers !== undefined) throw new UsageError('--stack and --workers: expected one of them', 'a stack trains every model in this process; drop --workers');
+  if (opts.status) {
+    const jobs = which === 'A' ? experimentAJobs(seeds ?? scale.seedsA ?? scale.seeds) : experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds);
+    printStatus(io, join(out, 'jobs'), jobs, scale);
+    return;
+  }
   const workers = opts.stack ? 1 : (opts.workers ?? availableParallelism());
   const args = (io.argv ?? []).filter((a) => a !== '--rebuild');
   const command = `trm ${args.join(' ')}`;
@@ -273,6 +280,35 @@ function fileJobStore(dir: string): JobStore {
       if (++saves >= stopAfter) throw new Error(`stopped after ${saves} snapshots (TRM_EXPERIMENT_STOP_AFTER_SAVES)`);
     },
   };
+}
+
+/** `--status`: one line per job from <dir> (results and snapshots), then the counts. Reads files only. */
+function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], scale: ExperimentScale): void {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  let done = 0;
+  let running = 0;
+  for (const job of jobs) {
+    const name = join(dir, jobFileName(job));
+    const label = jobLabel(job);
+    if (existsSync(`${name}.json`)) {
+      const r = JSON.parse(readFileSync(`${name}.json`, 'utf8')) as { stoppedBy?: string; steps?: number; bestStep?: number; bestValSolved?: number };
+      done++;
+      print(io, `${label}: done${r.stoppedBy ? `, stopped by ${r.stoppedBy} at step ${r.steps}` : ''}${r.bestValSolved !== undefined ? `, best validation ${pct(r.bestValSolved)} at step ${r.bestStep}` : ''}`);
+    } else if (existsSync(`${name}.snapshot`)) {
+      const p = readJobProgress(new Uint8Array(readFileSync(`${name}.snapshot`)), label);
+      running++;
+      const last = p.validation.at(-1);
+      const step = last?.step ?? 0;
+      const stopped = scale.stopping && p.sinceImprovement >= scale.stopping.patience ? 'plateau' : step >= scale.train.totalSteps ? 'step cap' : null;
+      const best = p.best ? `, best validation ${pct(p.best.solved)} at step ${p.best.step}` : '';
+      print(io, stopped
+        ? `${label}: trained (stopped by ${stopped} at step ${step}${best}), its test not finished`
+        : `${label}: training, step ${step} of at most ${scale.train.totalSteps}${best}${scale.stopping ? `, ${p.sinceImprovement}/${scale.stopping.patience} validations without a ≥ ${(100 * scale.stopping.minDelta).toFixed(1)}-pt rise` : ''}`);
+    } else {
+      print(io, `${label}: not started`);
+    }
+  }
+  print(io, `${done} of ${jobs.length} jobs done, ${running} in training, ${jobs.length - done - running} not started (${dir})`);
 }
 
 /** The Exp A job that trains the same model as Exp B job `b` (a variant without randomisation), else null. */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError } from '@trm-ts/core';
+import { ConfigError, serializeSafetensors } from '@trm-ts/core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nextPlateauState, trainToPlateau } from './plateau.js';
+import { nextPlateauState, readJobProgress, trainToPlateau } from './plateau.js';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -60,5 +60,32 @@ describe('stopping rule (nextPlateauState)', () => {
       await expect(trainToPlateau({ makeTrainer: never, restoreTrainer: never, rule, evalInterval: 1, validate: async () => 0, label: 'x' })).rejects.toThrow(msg);
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('readJobProgress: a saved job file is checked before it is used', () => {
+  const blob = (progress: string) => {
+    const st = serializeSafetensors(new Map(), { progress });
+    const out = new Uint8Array(8 + st.length); // an empty trainer part (length 0), then the progress file
+    out.set(st, 8);
+    return out;
+  };
+
+  it('reads the validations, best and patience of a well-formed record', () => {
+    const p = readJobProgress(blob(JSON.stringify({ validation: [{ step: 50, solved: 0.25, trainSeconds: 60 }], best: { step: 50, solved: 0.25 }, reference: 0.25, sinceImprovement: 0 })), 'job');
+    expect(p).toEqual({ validation: [{ step: 50, solved: 0.25, trainSeconds: 60 }], best: { step: 50, solved: 0.25 }, sinceImprovement: 0 });
+  });
+
+  it('refuses damaged records with a ConfigError naming the job and what was expected', () => {
+    for (const [text, re] of [
+      ['{not json', /job: saved progress: expected JSON/],
+      ['{"validation": "x"}', /expected an object with a validation list/],
+      ['{"validation": [{"step": 1}], "best": null, "reference": 0, "sinceImprovement": 0}', /expected validation points/],
+      ['{"validation": [], "best": {"step": "a"}, "reference": 0, "sinceImprovement": 0}', /expected best = null or/],
+      ['{"validation": [], "best": null, "reference": 0, "sinceImprovement": -1}', /expected reference and sinceImprovement/],
+    ] as [string, RegExp][]) {
+      expect(() => readJobProgress(blob(text), 'job'), text).toThrow(ConfigError);
+      expect(() => readJobProgress(blob(text), 'job'), text).toThrow(re);
+    }
   });
 });

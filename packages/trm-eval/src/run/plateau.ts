@@ -99,10 +99,38 @@ function progressBytes(p: Progress, best: Weights | null): Uint8Array {
   return serializeSafetensors(tensors, { progress: JSON.stringify(p) });
 }
 
+/** The progress record of a saved job, checked field by field (a damaged or foreign file fails with a ConfigError). */
+function checkProgress(text: string, label: string): Progress {
+  const bad = (what: string) => new ConfigError(`${label}: saved progress: expected ${what}. Delete the job's files under <out>/jobs to restart it.`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw bad('JSON');
+  }
+  const num = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const p = v as Record<string, unknown>;
+  if (!p || typeof p !== 'object' || !Array.isArray(p.validation)) throw bad('an object with a validation list');
+  for (const e of p.validation as unknown[]) {
+    const r = e as Record<string, unknown>;
+    if (!r || !num(r.step) || !num(r.solved) || !num(r.trainSeconds)) throw bad('validation points { step, solved, trainSeconds }');
+  }
+  const b = p.best as Record<string, unknown> | null;
+  if (b !== null && (!b || !num(b.step) || !num(b.solved))) throw bad('best = null or { step, solved }');
+  if (!num(p.reference) || !Number.isInteger(p.sinceImprovement) || (p.sinceImprovement as number) < 0) throw bad('reference and sinceImprovement numbers');
+  return p as unknown as Progress;
+}
+
+/** What a saved job holds, for progress displays (`trm experiment --status`): its validations, best and patience used. */
+export function readJobProgress(bytes: Uint8Array, label: string): { validation: ValidationPoint[]; best: { step: number; solved: number } | null; sinceImprovement: number } {
+  const { progress } = parseProgress(unpack(bytes, label).progress, label);
+  return { validation: progress.validation, best: progress.best, sinceImprovement: progress.sinceImprovement };
+}
+
 function parseProgress(bytes: Uint8Array, label: string): { progress: Progress; best: Weights | null } {
   const f = parseSafetensors(bytes);
   check(typeof f.metadata.progress === 'string', () => `${label}: saved progress: expected __metadata__.progress, got none. Delete the job's files under <out>/jobs to restart it.`, ConfigError);
-  const progress = JSON.parse(f.metadata.progress!) as Progress;
+  const progress = checkProgress(f.metadata.progress!, label);
   const best: Weights = new Map();
   for (const [k, t] of f.tensors) best.set(k, toFloat32(t));
   return { progress, best: best.size > 0 ? best : null };
