@@ -25,8 +25,8 @@ describe('fast Transpose on wasm', () => {
     await useWasmBackend();
   });
 
-  it('swaps the last two axes exactly where the row count is a multiple of 512 (the two-pass case), float32 and int32, rank 2–4', () => {
-    const shapes = [[512, 32], [1024, 37], [2, 512, 16], [2, 3, 1024, 4], [4096, 9]];
+  it('swaps the last two axes exactly where the row count is a multiple of 128 (the two-pass case), float32 and int32, rank 2–4', () => {
+    const shapes = [[512, 32], [1024, 37], [2, 512, 16], [2, 3, 1024, 4], [4096, 9], [640, 32], [384, 64]];
     for (const dtype of ['float32', 'int32'] as const) {
       for (const shape of shapes) {
         const n = shape.reduce((a, c) => a * c, 1);
@@ -53,7 +53,7 @@ describe('fast Transpose on wasm', () => {
   });
 
   it('leaves other permutations and shapes to the original kernel, with the same values', () => {
-    const cases: [number[], number[]][] = [[[6, 5], [1, 0]], [[512, 8], [1, 0]], [[2368, 8], [1, 0]], [[512, 40, 3], [1, 0, 2]], [[3, 512, 40], [2, 1, 0]], [[2, 3, 4], [0, 2, 1]]];
+    const cases: [number[], number[]][] = [[[6, 5], [1, 0]], [[512, 8], [1, 0]], [[2368, 8], [1, 0]], [[2368, 256], [1, 0]], [[1184, 64], [1, 0]], [[512, 40, 3], [1, 0, 2]], [[3, 512, 40], [2, 1, 0]], [[2, 3, 4], [0, 2, 1]]];
     for (const [shape, perm] of cases) {
       const n = shape.reduce((a, c) => a * c, 1);
       const x = tf.tensor(Array.from({ length: n }, (_, i) => i - 3), shape);

@@ -2,8 +2,8 @@
  * A `Transpose` for the wasm backend that avoids the original kernel's aliasing case.
  *
  * tfjs-backend-wasm 4.22 transposes a matrix [R, C] writing with a stride of R elements. When R is a multiple of
- * 512 (a batch of 64 rows × D 64 = 4,096 rows: the token mixer's gradient operands) the writes of a row land in
- * the same cache sets and the kernel slows down ~10× (14 ms for [4096, 256] against 1 ms for [2368, 256];
+ * 128 (a batch of 64 rows × D 64 = 4,096 rows: the token mixer's gradient operands) the writes of a row land in
+ * few cache sets and the kernel slows down up to ~30× (14 ms for [4096, 256] against 1 ms for [2368, 256];
  * `node examples/bench/transpose.mjs`). The TRM's matrix-product gradients (`mm` in @trm-ts/core) transpose one
  * operand per product. For a permutation that swaps the last two axes (rank ≥ 2, leading axes kept) of such a
  * tensor this kernel runs the original kernel twice on views of the same buffer: blocks of 32 rows are
@@ -18,17 +18,19 @@ interface WasmBackendLike {
   disposeData(dataId: object): boolean;
 }
 
-/** Rows per block of the two-pass transpose (a divisor of 512). */
+/** Rows per block of the two-pass transpose (a divisor of 128). */
 const BLOCK = 32;
 
 let original: tf.KernelConfig | null = null;
 
 /**
- * When the two-pass transpose wins (measured with examples/bench/transpose.mjs): the original kernel is fast
- * unless the input's row count R is a multiple of 512, where its writes alias.
+ * When the two-pass transpose wins (measured with examples/bench/transpose.mjs and a sweep of shapes): the original
+ * kernel is fast unless the input's row count R has a large power-of-two factor (R a multiple of 128: its writes,
+ * R·4 bytes apart, then fall into few cache sets) — e.g. [4096, 256] 14 → 2.5 ms, [256, 4096] 9.3 → 2.9 ms, [8192,
+ * 37] 5.3 → 0.19 ms; for row counts such as 2,368 = 64 · 37 or 1,184 the original is as fast or faster.
  */
 function aliases(R: number, n: number): boolean {
-  return R % 512 === 0 && n >= 16384;
+  return R % 128 === 0 && n >= 16384;
 }
 
 /** Replaces the wasm backend's Transpose (idempotent; no-op without tfjs-backend-wasm). */
