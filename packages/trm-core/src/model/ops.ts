@@ -20,8 +20,8 @@ export function swapLast(x: tf.Tensor): tf.Tensor {
  * aᵀ·dy for a [.., M, K] and dy [.., M, N], the gradient of a·b with respect to b. tfjs-wasm packs its right
  * operand anew for every product and runs few-row products slowly, so the product is ordered to put the narrower
  * of the two operands on the right: aᵀ·dy when K ≥ N, else (dyᵀ·a)ᵀ. For the token mixer's gate/up weights of a
- * 6×6 model (a [4096, 37], dy [4096, 256]) the second order runs at 16 GFLOP/s against 6 for the first
- * (examples/bench/mm-grad.mjs).
+ * 6×6 model (a [4096, 37], dy [4096, 256]) the second order ran at 14–19 GFLOP/s against 6.3 for the first
+ * (docs/benchmarks.md, "Transposes and the order of the weight gradient").
  */
 function weightGrad(a: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   const K = a.shape[a.rank - 1]!;
