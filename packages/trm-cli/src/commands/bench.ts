@@ -86,6 +86,8 @@ export interface BenchResult {
   kernels_eval_step: number;
   matmul_gflops_train: number;
   matmul_gflops_eval: number;
+  /** This backend's matmul rate on a large square product (1024³), the ceiling the two figures above compare to. */
+  matmul_ceiling_gflops: number;
   /** With --models K: the stacked row. */
   models?: number;
   stack_matmuls?: string;
@@ -166,6 +168,7 @@ async function runOne(name: string, opts: BenchOptions): Promise<BenchResult> {
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), reps: opts.reps, rematerialize: opts.remat, zero_copy_kernels: !opts.copyingKernels,
       fast_slice: !opts.originalSlice, fast_transpose: !opts.originalTranspose, kernels_train_step: kt.kernels, kernels_eval_step: ke.kernels,
       matmul_gflops_train: +(kt.flops / train / 1e9).toFixed(2), matmul_gflops_eval: +(ke.flops / evalS / 1e9).toFixed(2),
+      matmul_ceiling_gflops: +(await matmulCeiling()).toFixed(1),
     };
     if (opts.models) {
       const K = opts.models;
@@ -198,6 +201,25 @@ async function medianSeconds(fn: () => Promise<void>, reps: number): Promise<num
     ts.push((performance.now() - t0) / 1000);
   }
   return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)]!;
+}
+
+/**
+ * GFLOP/s of the active backend on a 1024 × 1024 × 1024 product (median of 3 after a warm-up): what its matmul
+ * kernel does when shapes are large and square, against which a step's matmul GFLOP/s can be read.
+ */
+async function matmulCeiling(n = 1024): Promise<number> {
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  try {
+    const s = await medianSeconds(async () => {
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+    }, 3);
+    return (2 * n * n * n) / s / 1e9;
+  } finally {
+    tf.dispose([a, b]);
+  }
 }
 
 /** Kernels of one call of `fn` (tf.profile) and its matmul FLOPs from the BatchMatMul input shapes. */
@@ -301,7 +323,7 @@ async function runBench(opts: BenchOptions, io: CliIO): Promise<void> {
     if (opts.json) print(io, JSON.stringify(row));
   }
   if (opts.json) return;
-  print(io, '| config | backend (threads) | batch (micro) | train step s | eval step s | kernels train / eval | matmul GFLOP/s train / eval | PyTorch train / eval s, issue 15 (ratio ours / PyTorch) | peak RSS MB |');
+  print(io, '| config | backend (threads) | batch (micro) | train step s | eval step s | kernels train / eval | matmul GFLOP/s train / eval (ceiling) | PyTorch train / eval s, issue 15 (ratio ours / PyTorch) | peak RSS MB |');
   print(io, '|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     if ('error' in r) {
@@ -310,7 +332,7 @@ async function runBench(opts: BenchOptions, io: CliIO): Promise<void> {
     }
     const py = PYTORCH_STEP_SECONDS[r.config];
     const pyCell = py ? `${py.join(' / ')} (${(r.train_step_s / py[0]).toFixed(2)}× / ${(r.eval_step_s / py[1]).toFixed(2)}×)` : '—';
-    print(io, `| ${r.config} | ${r.backend} (${r.threads}) | ${r.batch_size} (${r.micro_batch}) | ${r.train_step_s} | ${r.eval_step_s} | ${r.kernels_train_step} / ${r.kernels_eval_step} | ${r.matmul_gflops_train} / ${r.matmul_gflops_eval} | ${pyCell} | ${r.peak_rss_mb} |`);
+    print(io, `| ${r.config} | ${r.backend} (${r.threads}) | ${r.batch_size} (${r.micro_batch}) | ${r.train_step_s} | ${r.eval_step_s} | ${r.kernels_train_step} / ${r.kernels_eval_step} | ${r.matmul_gflops_train} / ${r.matmul_gflops_eval} (${r.matmul_ceiling_gflops}) | ${pyCell} | ${r.peak_rss_mb} |`);
   }
   const stacked = rows.filter((r): r is BenchResult => !('error' in r) && r.models !== undefined);
   if (!stacked.length) return;
