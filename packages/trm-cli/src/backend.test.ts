@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concreteBackend, describeBackend, parseBackend } from './backend.js';
+import { concreteBackend, describeBackend, parseBackend, threadsOf } from './backend.js';
 import { defaultBackend } from './options.js';
 import { UsageError } from './errors.js';
 import { runCli } from './testing.js';
@@ -11,6 +11,7 @@ describe('--backend auto', () => {
     expect(concreteBackend('auto', 16)).toBe('wasm-threads:2');
     for (const spec of ['wasm', 'wasm-threads', 'wasm-threads:3', 'cpu', 'webgpu']) expect(concreteBackend(spec, 2)).toBe(spec);
     expect(parseBackend('auto')).toEqual({ name: 'auto' });
+    expect(['wasm', 'wasm-threads', 'wasm-threads:3', 'cpu'].map(threadsOf)).toEqual([1, 2, 3, 1]);
     expect(() => parseBackend('auto:2')).toThrow(UsageError);
   });
 

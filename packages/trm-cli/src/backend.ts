@@ -16,6 +16,9 @@ import { UsageError } from './errors.js';
 
 export const BACKEND_CHOICES = 'auto | wasm | wasm-threads[:N] | cpu | webgpu';
 
+/** Threads of `wasm-threads` without `:N`, and of `auto` on a machine with ≥ 2 cores. */
+const DEFAULT_WASM_THREADS = 2;
+
 export interface BackendChoice {
   name: 'auto' | 'wasm' | 'wasm-threads' | 'cpu' | 'webgpu';
   threads?: number;
@@ -35,7 +38,13 @@ export function parseBackend(spec: string): BackendChoice {
 /** The backend `spec` stands for: `auto` resolved for a machine with `cores` logical cores; anything else as given. */
 export function concreteBackend(spec: string, cores = availableParallelism()): string {
   if (parseBackend(spec).name !== 'auto') return spec;
-  return cores >= 2 ? 'wasm-threads:2' : 'wasm';
+  return cores >= 2 ? `wasm-threads:${DEFAULT_WASM_THREADS}` : 'wasm';
+}
+
+/** Threads the backend `spec` computes with (1 unless threaded wasm). */
+export function threadsOf(spec: string): number {
+  const b = parseBackend(concreteBackend(spec));
+  return b.name === 'wasm-threads' ? (b.threads ?? DEFAULT_WASM_THREADS) : 1;
 }
 
 /** Starts the backend (`auto` resolved by concreteBackend); errors are the adapters' BackendErrors. */
@@ -47,7 +56,7 @@ export async function startBackend(spec: string): Promise<BackendInfo> {
     case 'wasm':
       return useWasmBackend();
     case 'wasm-threads':
-      return useWasmThreadsBackend({ numThreads: b.threads ?? 2 });
+      return useWasmThreadsBackend({ numThreads: threadsOf(spec) });
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       await activateBackend('cpu');

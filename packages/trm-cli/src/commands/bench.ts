@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { restoreCopyingKernels, restoreOriginalSlice, restoreOriginalTranspose } from '@trm-ts/backend-wasm';
 import { AdamW, Rng, StackedNetwork, TrmNetwork, batchTensors, disposeGradStep, evalStep, gradStep, setStackMatmuls, stackedEvalStep, stackedGradStep, type TrmConfig } from '@trm-ts/core';
 import { Command, Option } from 'commander';
-import { concreteBackend, parseBackend, startBackend } from '../backend.js';
+import { startBackend, threadsOf } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { print, type CliIO } from '../io.js';
 import { applyConfigFile, choice, int, withCommon, type CommonOptions } from '../options.js';
@@ -112,7 +112,7 @@ export function benchCommand(io: CliIO): Command {
     .option('--no-remat', 'do not rematerialise the taped recursion (TrainConfig.rematerialize = false)')
     .option('--copying-kernels', "tfjs-backend-wasm's own copying Identity / Cast kernels (A/B switch)")
     .option('--original-slice', "tfjs-backend-wasm's own Slice / SplitV, which copy the whole input per call (A/B switch)")
-    .option('--original-transpose', "tfjs-backend-wasm's own Transpose, slow where a row count is a multiple of 512 (A/B switch)")
+    .option('--original-transpose', "tfjs-backend-wasm's own Transpose, slow where a row count is a multiple of 128 (A/B switch)")
     .option('--models <k>', 'also time K models of the config trained and evaluated as one stack', int('--models'))
     .option('--stack-matmuls <mode>', 'how the stack multiplies: auto (per model on wasm, batched elsewhere), batched, split', choice('--stack-matmuls', STACK_MATMULS), 'auto')
     .option('--json', 'one JSON line per config instead of the table')
@@ -282,12 +282,6 @@ async function runStacked(cfg: (typeof BENCH_CONFIGS)[string], K: number, B: num
 }
 
 /** This package's built binary (dist/cli.js beside the bundled chunk), for the child processes. */
-/** Threads the backend `spec` computes with (wasm-threads without :N starts 2). */
-function threadsOf(spec: string): number {
-  const b = parseBackend(concreteBackend(spec));
-  return b.name === 'wasm-threads' ? (b.threads ?? 2) : 1;
-}
-
 function binaryPath(): string {
   const path = fileURLToPath(new URL('./cli.js', import.meta.url));
   if (!existsSync(path)) throw new UsageError('bench: the built trm binary was not found, so configs cannot run in child processes', 'build @trm-ts/cli, or pass --no-isolate');

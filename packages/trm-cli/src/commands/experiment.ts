@@ -205,8 +205,9 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
     scale = { ...scale, stopping: { ...scale.stopping, maxTrainSeconds: 60 * opts.timeCap } };
   }
   const out = resolve(opts.out ?? join('runs', `exp-${which.toLowerCase()}`));
+  const workers = opts.stack ? 1 : (opts.workers ?? availableParallelism());
   // --backend auto: one wasm thread per process when worker processes share the cores (the parent only waits).
-  const pooled = process.env.TRM_EXPERIMENT_WORKER === '1' || (!opts.stack && (opts.workers ?? availableParallelism()) > 1);
+  const pooled = process.env.TRM_EXPERIMENT_WORKER === '1' || workers > 1;
   const backend = opts.backend === 'auto' && pooled ? 'wasm' : opts.backend;
   if (process.env.TRM_EXPERIMENT_WORKER === '1' && process.send) return worker(scale, size, backend, out);
 
@@ -218,12 +219,11 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
     if (!existsSync(join(resolve(opts.reuseModels), 'jobs'))) throw new UsageError(`--reuse-models: expected an Exp A output folder with a jobs/ folder, got '${opts.reuseModels}'`);
   }
   if (opts.stack && opts.workers !== undefined) throw new UsageError('--stack and --workers: expected one of them', 'a stack trains every model in this process; drop --workers');
+  const bJobs = which === 'B' ? experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds) : [];
   if (opts.status) {
-    const jobs = which === 'A' ? experimentAJobs(seeds ?? scale.seedsA ?? scale.seeds) : experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds);
-    printStatus(io, join(out, 'jobs'), jobs, scale);
+    printStatus(io, join(out, 'jobs'), which === 'A' ? experimentAJobs(seeds ?? scale.seedsA ?? scale.seeds) : bJobs, scale);
     return;
   }
-  const workers = opts.stack ? 1 : (opts.workers ?? availableParallelism());
   const args = (io.argv ?? []).filter((a) => a !== '--rebuild');
   const command = `trm ${args.join(' ')}`;
   if (opts.rebuild) {
@@ -237,13 +237,13 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
   const data = buildData(scale, size);
   const log = (l: string) => note(io, `[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
   log(`data ready; backend ${info.backend} ${JSON.stringify(info.details)}`);
-  if (opts.reuseModels !== undefined) shareExpAModels(resolve(opts.reuseModels), join(out, 'jobs'), experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds), log);
+  if (opts.reuseModels !== undefined) shareExpAModels(resolve(opts.reuseModels), join(out, 'jobs'), bJobs, log);
   const runJobs = opts.stack ? undefined : resumableJobs(join(out, 'jobs'), log, (onResult) => (workers > 1 ? processPool(workers, io.argv ?? [], log, onResult) : inProcess(data, scale, log, join(out, 'jobs'), onResult)));
   const stack = opts.stack === true;
   const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs, stack }) : await runExperimentB(data, { scale, seeds, log, runJobs, stack });
   result.workers = workers > 1 && !opts.stack ? workers : 1;
   if (result.experiment === 'B') {
-    const shared = sharedModels(join(out, 'jobs'), experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds));
+    const shared = sharedModels(join(out, 'jobs'), bJobs);
     if (shared.length) result.sharedModels = shared;
   }
   mkdirSync(out, { recursive: true });
