@@ -4,7 +4,7 @@
 // where the installed kernel defers to the original, the two columns time the same kernel (their ratio is noise).
 // Usage: node examples/bench/transpose.mjs
 import * as tf from '@tensorflow/tfjs-core';
-import { installFastTranspose, restoreOriginalTranspose, useWasmBackend } from '@trm-ts/backend-wasm/node';
+import { installFastTranspose, restoreOriginalTranspose, transposesInTwoPasses, useWasmBackend } from '@trm-ts/backend-wasm/node';
 
 await useWasmBackend();
 const SHAPES = [
@@ -41,9 +41,7 @@ for (const [name, shape, perm] of SHAPES) {
   const same = tf.util.arraysEqual(ref.dataSync(), got.dataSync());
   if (!same) throw new Error(`${name}: the kernels disagree`);
   const tFast = time(() => tf.transpose(x, perm));
-  const R = shape.at(-2);
-  const swapsLast = perm.every((p, i) => (i < perm.length - 2 ? p === i : p === perm.length * 2 - 3 - i));
-  const path = swapsLast && R % 128 === 0 && x.size >= 16384 ? 'two-pass' : 'original (same kernel both times)';
+  const path = transposesInTwoPasses(shape, perm) ? 'two-pass' : 'original (same kernel both times)';
   console.log(`| ${name} [${shape}] | [${perm}] | ${path} | ${tOrig.toFixed(3)} | ${tFast.toFixed(3)} | ${(tOrig / tFast).toFixed(2)}× |`);
   tf.dispose([x, ref, got]);
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkLeaksEachTest } from '@trm-ts/testing';
 import { useWasmBackend } from './index.js';
-import { installFastTranspose, restoreOriginalTranspose } from './fast-transpose.js';
+import { installFastTranspose, restoreOriginalTranspose, transposesInTwoPasses } from './fast-transpose.js';
 
 /** out[b, j, i] = x[b, i, j], by index arithmetic (independent of both kernels). */
 function referenceSwapLast(values: Float32Array | Int32Array, shape: number[]): number[] {
@@ -34,6 +34,7 @@ describe('fast Transpose on wasm', () => {
         const r = shape.length;
         const perm = [...Array(r).keys()];
         [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+        expect(transposesInTwoPasses(shape, perm), `${shape}`).toBe(true);
         const ids = dataIds();
         const spy = vi.spyOn(tf.backend(), 'disposeData');
         const fast = tf.transpose(x, perm);
@@ -57,6 +58,7 @@ describe('fast Transpose on wasm', () => {
     for (const [shape, perm] of cases) {
       const n = shape.reduce((a, c) => a * c, 1);
       const x = tf.tensor(Array.from({ length: n }, (_, i) => i - 3), shape);
+      expect(transposesInTwoPasses(shape, perm), `${shape}`).toBe(false);
       const spy = vi.spyOn(tf.backend(), 'disposeData');
       const fast = tf.transpose(x, perm);
       expect(spy).not.toHaveBeenCalled();

@@ -33,6 +33,11 @@ function aliases(R: number, n: number): boolean {
   return R % 128 === 0 && n >= 16384;
 }
 
+/** Whether the installed kernel takes the two-pass path for a float tensor of `shape` and permutation `perm`. */
+export function transposesInTwoPasses(shape: readonly number[], perm: readonly number[]): boolean {
+  return swapsLastTwo(perm) && aliases(shape[shape.length - 2]!, tf.util.sizeFromShape([...shape]));
+}
+
 /** Replaces the wasm backend's Transpose (idempotent; no-op without tfjs-backend-wasm). */
 export function installFastTranspose(): void {
   if (original) return;
@@ -64,9 +69,9 @@ function swapsLastTwo(perm: readonly number[]): boolean {
 function fastTranspose(args: TransposeArgs, fallback: tf.KernelConfig): tf.TensorInfo {
   const { inputs: { x }, attrs: { perm }, backend } = args;
   const run = (input: tf.TensorInfo, p: number[]): tf.TensorInfo => fallback.kernelFunc({ inputs: { x: input }, attrs: { perm: p }, backend } as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (x.dtype === 'string' || !transposesInTwoPasses(x.shape, perm)) return run(x, perm);
   const r = x.shape.length;
   const n = tf.util.sizeFromShape(x.shape);
-  if (x.dtype === 'string' || !swapsLastTwo(perm) || !aliases(x.shape[r - 2]!, n)) return run(x, perm);
   // batch × [R, C] → [batch·R1, R2, C] → (per block) [batch·R1, C, R2] → [batch, C, R1, R2] = batch × [C, R].
   const R = x.shape[r - 2]!;
   const C = x.shape[r - 1]!;

@@ -62,4 +62,4 @@ export function useWasmBackend(options?: WasmBackendOptions): Promise<BackendInf
 }
 export { installZeroCopyKernels, restoreCopyingKernels } from './zero-copy.js';
 export { installFastSlice, restoreOriginalSlice } from './fast-slice.js';
-export { installFastTranspose, restoreOriginalTranspose } from './fast-transpose.js';
+export { installFastTranspose, restoreOriginalTranspose, transposesInTwoPasses } from './fast-transpose.js';
