@@ -235,6 +235,23 @@ describe('pairedDiff', () => {
     const ci = meanCI(d);
     expect(r).toMatchObject({ n: 8, estimate: ci.estimate, lo: ci.lo, hi: ci.hi, sd: ci.sd });
   });
+  it('its t-test p is the two-sided Student-t tail of mean / (sd / √n), and below 0.05 exactly when the 95% CI excludes 0', () => {
+    const a = [0.61, 0.55, 0.7, 0.42, 0.58];
+    const b = [0.64, 0.6, 0.71, 0.47, 0.6]; // all positive: the sign-flip p is at its floor 2/32, the t-test p far below
+    const d = b.map((x, i) => x - a[i]!);
+    const m = d.reduce((s, x) => s + x, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1));
+    const r = pairedDiff(a, b);
+    expect(r.tP).toBeCloseTo(tTwoSided(m / (sd / Math.sqrt(d.length)), d.length - 1), 6);
+    expect(r.p).toBe(2 / 32);
+    expect(r.tP).toBeLessThan(0.05);
+    expect(r.lo).toBeGreaterThan(0);
+    const mixed = pairedDiff([0.5, 0.5, 0.5, 0.5], [0.52, 0.47, 0.55, 0.49]);
+    expect(mixed.tP).toBeGreaterThan(0.05);
+    expect(mixed.lo).toBeLessThan(0);
+    expect(pairedDiff([1, 2, 3], [2, 3, 4]).tP).toBe(0); // constant non-zero difference
+    expect(pairedDiff([1, 2, 3], [1, 2, 3]).tP).toBeNaN(); // no difference at all
+  });
   it('gives 2/2^n when every difference has the same sign and size', () => {
     expect(pairedDiff([0, 0, 0, 0, 0], [1, 1, 1, 1, 1]).p).toBe(2 / 32);
   });

@@ -124,10 +124,12 @@ const EXACT_SIGN_FLIP_MAX = 20;
 
 /**
  * Paired differences d = b − a (e.g. per-seed scores of two read-outs of the same models): mean, Student-t CI
- * (n ≥ 2), and a two-sided sign-flip permutation p: the share of the 2^n sign patterns with |Σ ±dᵢ| ≥ |Σ dᵢ|,
- * enumerated exactly for n ≤ 20, else estimated from 100,000 seeded draws as (1 + hits) / (1 + draws).
+ * (n ≥ 2) with its two-sided paired t-test p (`tP`, n − 1 df: below 1 − level exactly when the CI excludes 0), and
+ * a two-sided sign-flip permutation p (`p`): the share of the 2^n sign patterns with |Σ ±dᵢ| ≥ |Σ dᵢ|, enumerated
+ * exactly for n ≤ 20, else estimated from 100,000 seeded draws as (1 + hits) / (1 + draws). The sign-flip p
+ * assumes no distribution but cannot go below 2 / 2^n (0.0625 at n = 5).
  */
-export function pairedDiff(a: readonly number[], b: readonly number[], level = 0.95): Interval & { p: number; n: number; sd: number } {
+export function pairedDiff(a: readonly number[], b: readonly number[], level = 0.95): Interval & { p: number; tP: number; n: number; sd: number } {
   checkLevel('pairedDiff', level);
   checkPaired('pairedDiff', a.length, b.length, 2);
   checkFinite('pairedDiff', 'a', a);
@@ -161,7 +163,10 @@ export function pairedDiff(a: readonly number[], b: readonly number[], level = 0
     }
     p = (1 + hits) / (1 + SIGN_FLIP_DRAWS);
   }
-  return { estimate: ci.estimate, lo: ci.lo, hi: ci.hi, level, p, n, sd: ci.sd };
+  // t = mean / (sd / √n); sd 0 gives p 0 for a non-zero mean and NaN for all-zero differences (no test).
+  const t = Math.abs(ci.estimate) / (ci.sd / Math.sqrt(n));
+  const tP = ci.sd === 0 ? (ci.estimate === 0 ? Number.NaN : 0) : Math.min(1, 2 * tCdf(-t, n - 1));
+  return { estimate: ci.estimate, lo: ci.lo, hi: ci.hi, level, p, tP, n, sd: ci.sd };
 }
 
 /**

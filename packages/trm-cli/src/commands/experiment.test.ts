@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -137,6 +137,55 @@ describe('trm experiment (end to end, smoke scale)', () => {
     const rc = await runCli('experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '11', '--workers', '1', '--out', c);
     expect(rc.code).not.toBe(0);
     expect(rc.stderr).toMatch(/B baseline seed 11: the saved snapshot was trained with other settings \(latentInit: saved "random", this job "static"\)/);
+  });
+
+  it('--interim: a report of the finished models only, labelled interim, in <out>/interim; the run is not touched', async () => {
+    // Exp A and Exp B of the test above, finished; copies with some jobs "not finished" (their results removed).
+    const a = join(dir, 'interim-a');
+    const b = join(dir, 'interim-b');
+    cpSync(join(dir, 'share-a'), a, { recursive: true });
+    cpSync(join(dir, 'share-b'), b, { recursive: true });
+    rmSync(join(a, 'jobs', 'A-static-seed-11.json'));
+    for (const f of ['B-rand-T-w1-seed-11.json', 'B-rand-n-w2-seed-11.json', 'B-rand-N-sup-w4-seed-11.json', 'B-baseline-seed-11.json']) rmSync(join(b, 'jobs', f));
+    const before = readFileSync(join(a, 'report.md'), 'utf8');
+    const ra = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', a, '--interim');
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(ra.stdout).toMatch(/wrote .*interim\/report\.md from 1 of 2 finished models/);
+    expect(readFileSync(join(a, 'report.md'), 'utf8')).toBe(before);
+    const ia = JSON.parse(readFileSync(join(a, 'interim', 'result.json'), 'utf8')) as { interim: { done: number; total: number; pending: string[] }; runs: { init: string }[]; mean: { init: string }[] };
+    expect([ia.interim.done, ia.interim.total, ia.interim.pending]).toEqual([1, 2, ['A static seed 11']]);
+    expect(ia.runs.map((r) => r.init)).toEqual(['random']);
+    expect(ia.mean.map((m) => m.init)).toEqual(['random']);
+    const mdA = readFileSync(join(a, 'interim', 'report.md'), 'utf8');
+    expect(mdA).toMatch(/^# Exp A .* — interim\n/);
+    expect(mdA).toMatch(/Interim report, not the experiment's result\*\*: assembled at .* from the 1 of 2 models finished so far; not finished: A static seed 11\./);
+    expect(mdA).toMatch(/No static-init model has finished yet\./);
+    expect(mdA).not.toMatch(/NaN/);
+    expect(existsSync(join(a, 'interim', 'exp-a-solved.svg'))).toBe(true);
+
+    const rb = await runCli('experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '11', '--out', b, '--interim');
+    expect(rb.code, rb.stderr).toBe(0);
+    const ib = JSON.parse(readFileSync(join(b, 'interim', 'result.json'), 'utf8')) as { interim: { done: number }; variants: { name: string }[]; sharedModels: { job: string }[] };
+    expect(ib.interim.done).toBe(1);
+    expect(ib.variants.map((v) => v.name)).toEqual(['random init']);
+    expect(ib.sharedModels).toEqual([{ job: 'B random init seed 11', from: 'A random seed 11' }]);
+    const mdB = readFileSync(join(b, 'interim', 'report.md'), 'utf8');
+    expect(mdB).toMatch(/not finished: B baseline seed 11, B rand T w1 seed 11, B rand n w2 seed 11, B rand N_sup w4 seed 11\./);
+    expect(mdB).not.toMatch(/NaN/);
+
+    // Nothing finished: exit 2 naming the folder. A damaged or foreign job result: one line naming the job.
+    const none = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', join(dir, 'interim-none'), '--interim');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--interim: no finished job in .*interim-none\/jobs yet/);
+    writeFileSync(join(a, 'jobs', 'A-random-seed-11.json'), '{"seed": 11, "init": "random", "test"');
+    const bad = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', a, '--interim');
+    expect(bad.code).toBe(2);
+    expect(lines(bad.stderr)).toHaveLength(1);
+    expect(bad.stderr).toMatch(/A random seed 11: job result .*A-random-seed-11\.json: not valid JSON/);
+    writeFileSync(join(a, 'jobs', 'A-random-seed-11.json'), JSON.stringify({ seed: 12, init: 'random', test: { sweep: {} } }));
+    const foreign = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', a, '--status');
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(/A random seed 11: job result .*: expected seed 11, got 12/);
   });
 
   it('--reuse-models needs experiment b, a scale trained to plateau and an Exp A folder', async () => {

@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { sudokuSpec, sudokuSplits, testbedProperties } from '@trm-ts/data';
 import {
-  CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentAReport, experimentBJobs, experimentBReport, jobFileName, jobLabel, readJobProgress, runExperimentA, runExperimentB, runExperimentJob,
-  type ExpAResult, type ExpBResult, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
+  assembleExperimentA, assembleExperimentB, CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentAReport, experimentBJobs, experimentBReport, jobFileName, jobLabel, readJobProgress, runExperimentA, runExperimentB, runExperimentJob,
+  type ExpAResult, type ExpARun, type ExpBResult, type ExpBRun, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
 } from '@trm-ts/eval';
 import { startBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -70,6 +70,7 @@ interface ExperimentCliOptions extends CommonOptions {
   rebuild?: boolean;
   reuseModels?: string;
   status?: boolean;
+  interim?: boolean;
 }
 
 export function experimentCommand(io: CliIO): Command {
@@ -88,6 +89,7 @@ export function experimentCommand(io: CliIO): Command {
     .option('--out <dir>', 'output folder (default runs/exp-a or runs/exp-b)')
     .option('--rebuild', 'only re-render report.md and the plots from <out>/result.json')
     .option('--status', 'only print how far each job of this run is (done, in training with its best validation, or not started), from <out>/jobs')
+    .option('--interim', 'only write an interim report of the models finished so far (<out>/interim/: report.md, plots, result.json), labelled as such; the run itself is not touched')
     .option('--reuse-models <dir>', "Exp B, scales trained to plateau: take the baseline and random-init models of seeds that Exp A's run in <dir> has finished (same settings and seed, so the same training) instead of training them again; the report says which models are shared")
     .action(async (which: string, opts: ExperimentCliOptions, c: Command) => {
       await applyConfigFile(c, opts as unknown as Record<string, unknown>, process.cwd());
@@ -220,8 +222,14 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
   }
   if (opts.stack && opts.workers !== undefined) throw new UsageError('--stack and --workers: expected one of them', 'a stack trains every model in this process; drop --workers');
   const bJobs = which === 'B' ? experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds) : [];
+  const aSeeds = seeds ?? scale.seedsA ?? scale.seeds;
   if (opts.status) {
-    printStatus(io, join(out, 'jobs'), which === 'A' ? experimentAJobs(seeds ?? scale.seedsA ?? scale.seeds) : bJobs, scale);
+    printStatus(io, join(out, 'jobs'), which === 'A' ? experimentAJobs(aSeeds) : bJobs, scale);
+    return;
+  }
+  if (opts.interim) {
+    const written = await writeInterim(out, which === 'A' ? experimentAJobs(aSeeds) : bJobs, which === 'A' ? aSeeds : (seeds ?? scale.seeds), scale, size, `trm ${(io.argv ?? []).filter((a) => a !== '--interim').join(' ')}`);
+    print(io, `wrote ${join(written.dir, 'report.md')} from ${written.done} of ${written.total} finished models`);
     return;
   }
   const args = (io.argv ?? []).filter((a) => a !== '--rebuild');
@@ -282,6 +290,68 @@ function fileJobStore(dir: string): JobStore {
   };
 }
 
+/**
+ * A finished job's result file, checked before use: valid JSON, an object of the job's experiment, init or variant
+ * and seed, with the fields the reports read. A damaged or foreign file fails with one line naming the job.
+ */
+export function readJobResult(file: string, job: ExperimentJob): ExperimentJobResult {
+  const label = jobLabel(job);
+  const fail = (why: string): never => {
+    throw new UsageError(`${label}: job result ${file}: ${why}`, 'delete the file to run this job again');
+  };
+  let r: unknown;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return fail(`not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return fail('expected a JSON object');
+  const o = r as Record<string, unknown>;
+  if (o.seed !== job.seed) fail(`expected seed ${job.seed}, got ${JSON.stringify(o.seed)}`);
+  if (job.experiment === 'A') {
+    if (o.init !== job.init) fail(`expected init '${job.init}', got ${JSON.stringify(o.init)}`);
+    const test = o.test as { sweep?: unknown } | undefined;
+    if (typeof test !== 'object' || test === null || typeof test.sweep !== 'object' || test.sweep === null) fail('expected a test sweep (test.sweep)');
+  } else {
+    if (o.variant !== job.variant.name) fail(`expected variant '${job.variant.name}', got ${JSON.stringify(o.variant)}`);
+    if (typeof o.solved !== 'number' || typeof o.alignment !== 'object' || o.alignment === null) fail('expected solved and alignment');
+  }
+  if (!Array.isArray(o.validation) && o.validation !== undefined) fail('expected validation to be a list');
+  return r as ExperimentJobResult;
+}
+
+/**
+ * `--interim`: the report of the jobs finished so far (their <job>.json results), labelled interim and written to
+ * <out>/interim/ with its own result.json; the run's jobs, snapshots and final files are not touched.
+ */
+async function writeInterim(out: string, jobs: readonly ExperimentJob[], seeds: readonly number[], scale: ExperimentScale, size: 4 | 6, command: string): Promise<{ dir: string; done: number; total: number }> {
+  const dir = join(out, 'jobs');
+  const finished = jobs.flatMap((job) => {
+    const file = join(dir, `${jobFileName(job)}.json`);
+    return existsSync(file) ? [{ job, result: readJobResult(file, job) }] : [];
+  });
+  if (finished.length === 0) throw new UsageError(`--interim: no finished job in ${dir} yet`, `'--status' shows how far each job is`);
+  const pending = jobs.filter((j) => !finished.some((f) => f.job === j)).map(jobLabel);
+  const interim = { done: finished.length, total: jobs.length, pending, at: new Date().toISOString() };
+  const data = buildData(scale, size);
+  const results = finished.map((f) => f.result);
+  let result: ExpAResult | ExpBResult;
+  if (jobs[0]!.experiment === 'A') {
+    result = { ...assembleExperimentA(data, scale, seeds, results as ExpARun[], 0), interim };
+  } else {
+    // Only the variants with a finished model: a variant without one has no mean.
+    const variants = (scale.variantsB ?? EXP_B_VARIANTS).filter((v) => results.some((r) => (r as ExpBRun).variant === v.name));
+    result = { ...assembleExperimentB(data, scale, seeds, variants, results as ExpBRun[], 0), interim };
+    const shared = sharedModels(dir, jobs.filter((j) => finished.some((f) => f.job === j)));
+    if (shared.length) result.sharedModels = shared;
+  }
+  const target = join(out, 'interim');
+  mkdirSync(target, { recursive: true });
+  writeAtomic(join(target, 'result.json'), JSON.stringify({ command, ...result }, null, 1));
+  await writeReport(target, result, command);
+  return { dir: target, done: finished.length, total: jobs.length };
+}
+
 /** `--status`: one line per job from <dir> (results and snapshots), then the counts. Reads files only. */
 function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], scale: ExperimentScale): void {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -291,7 +361,7 @@ function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], sca
     const name = join(dir, jobFileName(job));
     const label = jobLabel(job);
     if (existsSync(`${name}.json`)) {
-      const r = JSON.parse(readFileSync(`${name}.json`, 'utf8')) as { stoppedBy?: string; steps?: number; bestStep?: number; bestValSolved?: number };
+      const r = readJobResult(`${name}.json`, job) as { stoppedBy?: string; steps?: number; bestStep?: number; bestValSolved?: number };
       done++;
       print(io, `${label}: done${r.stoppedBy ? `, stopped by ${r.stoppedBy} at step ${r.steps}` : ''}${r.bestValSolved !== undefined ? `, best validation ${pct(r.bestValSolved)} at step ${r.bestStep}` : ''}`);
     } else if (existsSync(`${name}.snapshot`)) {
@@ -361,7 +431,7 @@ type JobRunner = (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]>;
 function resumableJobs(dir: string, log: (l: string) => void, makeRunner: (onResult: (job: ExperimentJob, result: ExperimentJobResult) => void) => JobRunner): JobRunner {
   return async (jobs) => {
     const file = (job: ExperimentJob) => join(dir, `${jobFileName(job)}.json`);
-    const results: (ExperimentJobResult | undefined)[] = jobs.map((j) => (existsSync(file(j)) ? (JSON.parse(readFileSync(file(j), 'utf8')) as ExperimentJobResult) : undefined));
+    const results: (ExperimentJobResult | undefined)[] = jobs.map((j) => (existsSync(file(j)) ? readJobResult(file(j), j) : undefined));
     const todo = jobs.filter((_, i) => results[i] === undefined);
     if (todo.length < jobs.length) log(`${jobs.length - todo.length} of ${jobs.length} jobs already done (${dir}); running the other ${todo.length}`);
     mkdirSync(dir, { recursive: true });

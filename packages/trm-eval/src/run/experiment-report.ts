@@ -7,7 +7,7 @@ import { markdownTable, sweepTable } from '../report/markdown.js';
 import { accuracyPlotSvg, alignmentScatterSvg } from '../report/plots.js';
 import type { SweepResult } from '../sweep.js';
 import { expAStats, expBStats } from './experiment-stats.js';
-import type { ExpAResult, ExpBResult, ExperimentProtocol } from './experiments.js';
+import type { ExpAResult, ExpBResult, ExperimentProtocol, InterimInfo } from './experiments.js';
 
 export interface ExperimentReport {
   /** report.md */
@@ -27,6 +27,16 @@ function smokeBanner(p: ExperimentProtocol): string[] {
   if (p.scale.stopping || p.model.seqLen !== 16) return [];
   return [
     '> **Smoke test, not a testbed** (issue 14): 4×4 sudoku has too few symmetry classes (the test split holds variants of a handful of classes) and every puzzle falls to constraint propagation in a few rounds; the models were stopped at a fixed step count, before their plateau; no confidence intervals. These runs check the pipeline end to end; the 6×6 runs (`--scale cpu6`, docs/experiments/README.md) are the ones meant to answer the blog\'s questions.',
+    '',
+  ];
+}
+
+/** An interim report (`trm experiment --interim`) says so first: which models it has, which it lacks. */
+function interimBanner(interim: InterimInfo | undefined): string[] {
+  if (!interim) return [];
+  return [
+    `> **Interim report, not the experiment's result**: assembled at ${interim.at} from the ${interim.done} of ${interim.total} models finished so far; not finished: ${interim.pending.length ? interim.pending.join(', ') : 'none'}. ` +
+      'Every mean, interval and test below is over the finished models only; comparisons that need a group with no finished model are left out. The final report is written when the last model finishes.',
     '',
   ];
 }
@@ -62,7 +72,8 @@ function protocolSection(p: ExperimentProtocol, command: string, which: 'A' | 'B
   ].join('\n');
 }
 
-function wallTimeLine(res: { seconds: number; workers?: number }): string {
+function wallTimeLine(res: { seconds: number; workers?: number; interim?: InterimInfo }): string {
+  if (res.interim) return '- **Total wall time**: not known until the last model finishes (interim report); each model\'s training seconds are in the per-run table.';
   const w = res.workers ? ` with ${res.workers} worker process${res.workers === 1 ? '' : 'es'}` : '';
   return `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${w}.`;
 }
@@ -72,7 +83,8 @@ const BLOG_A =
 const BLOG_B =
   'The blog (§9.3, §10.1, 5 seeds, qualitative): AA correlates with accuracy; z-AA saturates near 1 more than y-AA; random latent inits decrease AA and accuracy; randomising T gives the largest accuracy and AA gains; prediction agreement was more consistent than the latent cosines.';
 
-function at(sweep: SweepResult, readout: keyof SweepResult['curves'], k: number, step: number, metric: 'solved' | 'cellAcc' = 'solved'): number | undefined {
+function at(sweep: SweepResult | undefined, readout: keyof SweepResult['curves'], k: number, step: number, metric: 'solved' | 'cellAcc' = 'solved'): number | undefined {
+  if (!sweep) return undefined;
   const ki = sweep.ks.indexOf(k);
   const si = sweep.steps.indexOf(step);
   if (ki < 0 || si < 0) return undefined;
@@ -83,66 +95,70 @@ function at(sweep: SweepResult, readout: keyof SweepResult['curves'], k: number,
 export async function experimentAReport(res: ExpAResult, command: string): Promise<ExperimentReport> {
   const p = res.protocol;
   const trainN = p.model.supervisionSteps;
+  const nInit = (init: string) => res.runs.filter((r) => r.init === init).length;
+  const seedsOf = (init: string) => (res.interim ? nInit(init) : p.seeds.length);
   const series = res.mean.map((m) => ({ label: `${m.init} init`, result: m.sweep }));
+  const meanOf = res.interim ? res.mean.map((m) => `${m.init} ${nInit(m.init)}`).join(', ') + ' finished' : String(p.seeds.length);
   const files: Record<string, string> = {
-    'exp-a-solved.svg': await accuracyPlotSvg(series, { metric: 'solved', title: `Exp A: solved vs test-time supervision steps (mean of ${p.seeds.length} seeds)` }),
-    'exp-a-cellacc.svg': await accuracyPlotSvg(series, { metric: 'cellAcc', title: `Exp A: cell accuracy vs test-time supervision steps (mean of ${p.seeds.length} seeds)` }),
+    'exp-a-solved.svg': await accuracyPlotSvg(series, { metric: 'solved', title: `Exp A: solved vs test-time supervision steps (mean of ${meanOf} seeds)` }),
+    'exp-a-cellacc.svg': await accuracyPlotSvg(series, { metric: 'cellAcc', title: `Exp A: cell accuracy vs test-time supervision steps (mean of ${meanOf} seeds)` }),
   };
-  const stat = res.mean.find((m) => m.init === 'static')!.sweep;
-  const rand = res.mean.find((m) => m.init === 'random')!.sweep;
-  const kMax = Math.max(...rand.ks);
-  const sMax = Math.max(...rand.steps);
+  // Both inits in a final result; an interim one may lack either (its report leaves out what needs it).
+  const stat = res.mean.find((m) => m.init === 'static')?.sweep;
+  const rand = res.mean.find((m) => m.init === 'random')?.sweep;
+  const any = (rand ?? stat)!;
+  const kMax = Math.max(...any.ks);
+  const sMax = Math.max(...any.steps);
+  // Training's N_sup, or the tested step nearest below it when the sweep does not record it.
+  const sT = any.steps.includes(trainN) ? trainN : (any.steps.filter((x) => x <= trainN).at(-1) ?? any.steps[0]!);
   const perSeed = (init: string, f: (s: SweepResult) => number | undefined) => res.runs.filter((r) => r.init === init).map((r) => f(r.test.sweep) ?? NaN);
-  const noise = sd(perSeed('random', (s) => at(s, 'single', 1, trainN)));
+  const noise = sd(perSeed('random', (s) => at(s, 'single', 1, sT)));
   const findings: string[] = [];
   const line = (what: string, a: number | undefined, b: number | undefined, aName: string, bName: string) => {
     if (a === undefined || b === undefined) return;
     findings.push(`- ${what}: ${aName} ${pct(a)} vs ${bName} ${pct(b)} (${pts(a - b)}).`);
   };
-  line(`Random init, s = N_sup of training (${trainN}), k = ${kMax}`, at(rand, 'confidence', kMax, trainN), at(rand, 'single', kMax, trainN), 'confidence', 'single');
+  line(`Random init, s = ${sT}${sT === trainN ? ' (N_sup of training)' : ` (the tested step nearest below training's N_sup ${trainN})`}, k = ${kMax}`, at(rand, 'confidence', kMax, sT), at(rand, 'single', kMax, sT), 'confidence', 'single');
   line(`Random init, s = ${sMax}, k = ${kMax}`, at(rand, 'confidence', kMax, sMax), at(rand, 'single', kMax, sMax), 'confidence', 'single');
-  line(`Random init, s = ${trainN}, k = ${kMax}`, at(rand, 'puzzleMode', kMax, trainN), at(rand, 'cellMode', kMax, trainN), 'puzzle-mode', 'cell-mode');
-  line(`Single read-out at s = ${trainN}`, at(rand, 'single', 1, trainN), at(stat, 'single', 1, trainN), 'random init', 'static init');
-  line(`Depth, static init`, at(stat, 'single', 1, sMax), at(stat, 'single', 1, trainN), `s = ${sMax}`, `s = ${trainN}`);
-  line(`Depth, random init (single)`, at(rand, 'single', 1, sMax), at(rand, 'single', 1, trainN), `s = ${sMax}`, `s = ${trainN}`);
-  const perSeedGain = res.runs.filter((r) => r.init === 'random').map((r) => (at(r.test.sweep, 'confidence', kMax, trainN) ?? NaN) - (at(r.test.sweep, 'single', kMax, trainN) ?? NaN));
-  findings.push(`- Per seed, confidence − single at s = ${trainN}, k = ${kMax}: ${perSeedGain.map(pts).join(', ')}.`);
-  const bestRandom = Math.max(...(['single', 'confidence', 'cellMode', 'puzzleMode'] as const).flatMap((r) => rand.ks.map((k) => at(rand, r, k, trainN) ?? -1)));
-  line(`Best random-init read-out (any k) at s = ${trainN} vs the static model`, bestRandom, at(stat, 'single', 1, trainN), 'best of k', 'static single');
-  findings.push(
-    `- Seed-to-seed standard deviation of the random-init single read-out at s = ${trainN}: ${(100 * noise).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`,
-  );
+  line(`Random init, s = ${sT}, k = ${kMax}`, at(rand, 'puzzleMode', kMax, sT), at(rand, 'cellMode', kMax, sT), 'puzzle-mode', 'cell-mode');
+  line(`Single read-out at s = ${sT}`, at(rand, 'single', 1, sT), at(stat, 'single', 1, sT), 'random init', 'static init');
+  line(`Depth, static init`, at(stat, 'single', 1, sMax), at(stat, 'single', 1, sT), `s = ${sMax}`, `s = ${sT}`);
+  line(`Depth, random init (single)`, at(rand, 'single', 1, sMax), at(rand, 'single', 1, sT), `s = ${sMax}`, `s = ${sT}`);
+  if (rand) {
+    const perSeedGain = res.runs.filter((r) => r.init === 'random').map((r) => (at(r.test.sweep, 'confidence', kMax, sT) ?? NaN) - (at(r.test.sweep, 'single', kMax, sT) ?? NaN));
+    findings.push(`- Per seed, confidence − single at s = ${sT}, k = ${kMax}: ${perSeedGain.map(pts).join(', ')}.`);
+    const bestRandom = Math.max(...(['single', 'confidence', 'cellMode', 'puzzleMode'] as const).flatMap((r) => rand.ks.map((k) => at(rand, r, k, sT) ?? -1)));
+    line(`Best random-init read-out (any k) at s = ${sT} vs the static model`, bestRandom, at(stat, 'single', 1, sT), 'best of k', 'static single');
+    findings.push(
+      `- Seed-to-seed standard deviation of the random-init single read-out at s = ${sT}: ${(100 * noise).toFixed(1)} pts over ${seedsOf('random')} seeds — differences smaller than this are not evidence.`,
+    );
+  }
 
   const runsTable = markdownTable(
-    ['init', 'seed', 'best step', 'val solved (best)', `test single @${trainN}`, `test single @${sMax}`, 'train s'],
-    res.runs.map((r) => [r.init, r.seed, r.bestStep, pct(r.bestValSolved), pct(at(r.test.sweep, 'single', 1, trainN) ?? NaN), pct(at(r.test.sweep, 'single', 1, sMax) ?? NaN), r.trainSeconds.toFixed(0)]),
+    ['init', 'seed', 'best step', 'val solved (best)', `test single @${sT}`, `test single @${sMax}`, 'train s'],
+    res.runs.map((r) => [r.init, r.seed, r.bestStep, pct(r.bestValSolved), pct(at(r.test.sweep, 'single', 1, sT) ?? NaN), pct(at(r.test.sweep, 'single', 1, sMax) ?? NaN), r.trainSeconds.toFixed(0)]),
   );
   const t = res.timing;
   const stats = await expAStats(res);
   Object.assign(files, stats?.files ?? {});
   const md = [
-    `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
+    `# Exp A — random latent inits and best-of-k read-outs${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}${res.interim ? ' — interim' : ''}`,
     '',
+    ...interimBanner(res.interim),
     'Question (blog, experiment A): does breadth — k runs from independent random latent inits, read out by the halting head\'s confidence, per-cell or whole-puzzle majority — help like depth (more supervision steps at test time)?',
     '',
     protocolSection(p, command),
     `- **Selection**: every ${p.scale.evalInterval} optimizer steps (and at the end) the EMA model is scored on the validation split at N_test = ${p.scale.valSteps} with the single read-out (random-init models: one random init per batch); the best checkpoint is kept (k = 1 at validation to save time; the blog validated with k = 3).`,
-    `- **Test**: the best checkpoint on the whole test split, N_test up to ${sMax} with steps ${p.scale.testSteps.join(', ')} recorded; random-init models run k = ${rand.ks.join(', ')} (k prefixes of ${kMax} lockstep runs, each with its own init), static models k = 1. All read-outs come from the same forward passes.`,
+    `- **Test**: the best checkpoint on the whole test split, N_test up to ${sMax} with steps ${p.scale.testSteps.join(', ')} recorded; random-init models run k = ${any.ks.join(', ')} (k prefixes of ${kMax} lockstep runs, each with its own init), static models k = 1. All read-outs come from the same forward passes.`,
     wallTimeLine(res),
     '',
     '## Results (mean over seeds)',
     '',
     `![solved vs N_sup](exp-a-solved.svg)`,
     '',
-    `Solved (exact accuracy, %), **random init**, ${rand.rows[0]! / p.seeds.length} test puzzles per seed:`,
-    '',
-    sweepTable(rand, { metric: 'solved' }),
-    `Solved (%), **static init** (k = 1; every read-out equals single):`,
-    '',
-    sweepTable(stat, { metric: 'solved' }).split('\n').slice(0, 3).join('\n') + '\n',
-    `Cell accuracy (%), random init:`,
-    '',
-    sweepTable(rand, { metric: 'cellAcc' }),
+    ...(rand ? [`Solved (exact accuracy, %), **random init**, ${rand.rows[0]! / seedsOf('random')} test puzzles per seed:`, '', sweepTable(rand, { metric: 'solved' })] : ['No random-init model has finished yet.', '']),
+    ...(stat ? [`Solved (%), **static init** (k = 1; every read-out equals single):`, '', sweepTable(stat, { metric: 'solved' }).split('\n').slice(0, 3).join('\n') + '\n'] : ['No static-init model has finished yet.', '']),
+    ...(rand ? [`Cell accuracy (%), random init:`, '', sweepTable(rand, { metric: 'cellAcc' })] : []),
     `![cell accuracy vs N_sup](exp-a-cellacc.svg)`,
     '',
     '## Per run',
@@ -214,7 +230,9 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
   const solved = res.runs.map((r) => r.solved);
   const r = (f: (x: (typeof res.runs)[number]) => number | undefined) => signed(pearson(res.runs.map((x) => f(x) ?? NaN), solved));
   const findings = [
-    `- Pearson correlation over the ${res.runs.length} trained models between solved and AA_pred: ${r((x) => x.alignment.aaPred)}; AA_z: ${r((x) => x.alignment.aaZ)}; AA_y: ${r((x) => x.alignment.aaY)}.`,
+    res.runs.length >= 3
+      ? `- Pearson correlation over the ${res.runs.length} trained models between solved and AA_pred: ${r((x) => x.alignment.aaPred)}; AA_z: ${r((x) => x.alignment.aaZ)}; AA_y: ${r((x) => x.alignment.aaY)}.`
+      : `- Correlation of AA with solved: not computed (${res.runs.length} trained model${res.runs.length === 1 ? '' : 's'}; at least 3 needed).`,
     `- Mean AA_z ${f3(mean(res.runs.map((r) => r.alignment.aaZ ?? NaN)))} vs mean AA_y ${f3(mean(res.runs.map((r) => r.alignment.aaY ?? NaN)))}.`,
   ];
   const base = byVariant.find((b) => b.v.name === 'baseline');
@@ -225,13 +243,14 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
       findings.push(`- ${b.v.name} vs random init: solved ${pts(b.solved - rnd.solved)}, AA_pred ${signed(b.aaPred - rnd.aaPred)}, AA_z ${signed(b.aaZ - rnd.aaZ)}.`);
     }
   }
-  findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${p.seeds.length} seeds — differences smaller than this are not evidence.`);
+  findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${res.interim ? `the finished seeds (${byVariant.map((b) => `${b.v.name} ${res.runs.filter((r) => r.variant === b.v.name).length}`).join(', ')})` : `${p.seeds.length} seeds`} — differences smaller than this are not evidence.`);
   const N = p.scale.alignmentSteps;
   const stats = await expBStats(res);
   Object.assign(files, stats?.files ?? {});
   const md = [
-    `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}`,
+    `# Exp B — training-time randomisation vs path independence${p.scale.reduced ? ` (${p.scale.name} scale, smaller than the CPU protocol)` : ''}${res.interim ? ' — interim' : ''}`,
     '',
+    ...interimBanner(res.interim),
     'Question (blog, experiment B): are networks that are path independent (high Asymptotic Alignment) the ones that solve more, and which training-time randomisation (latent init, n, T, N_sup) raises both?',
     '',
     protocolSection(p, command, 'B', res.sharedModels),

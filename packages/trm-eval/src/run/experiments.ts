@@ -273,6 +273,18 @@ export interface ExpAResult {
   seconds: number;
   /** Models trained at a time (worker processes), when the caller ran the jobs in parallel. */
   workers?: number;
+  /** Set on a report of the models finished so far, while the experiment still runs (`trm experiment --interim`). */
+  interim?: InterimInfo;
+}
+
+/** An interim result: assembled from the jobs finished so far (the others listed), not the experiment's result. */
+export interface InterimInfo {
+  done: number;
+  total: number;
+  /** Labels of the jobs not finished yet. */
+  pending: string[];
+  /** When the interim result was assembled (ISO time). */
+  at: string;
 }
 
 /** One Exp A job: train one init × seed, select the best validation checkpoint, test it over the N_sup × k grid. */
@@ -374,7 +386,8 @@ export function assembleExperimentA(data: ExperimentData, scale: ExperimentScale
   const runs = [...results].sort((a, b) => order[a.init] - order[b.init] || seeds.indexOf(a.seed) - seeds.indexOf(b.seed));
   const timing = emptyTiming();
   for (const r of runs) addTiming(timing, r.test.timing);
-  const mean = (['static', 'random'] as const).map((init) => ({ init, sweep: meanSweeps(runs.filter((r) => r.init === init).map((r) => r.test.sweep)) }));
+  // An init without finished runs (an interim result) has no mean.
+  const mean = (['static', 'random'] as const).filter((init) => runs.some((r) => r.init === init)).map((init) => ({ init, sweep: meanSweeps(runs.filter((r) => r.init === init).map((r) => r.test.sweep)) }));
   return { experiment: 'A', protocol: experimentProtocol(data, scale, seeds), runs, mean, timing, seconds };
 }
 
@@ -452,6 +465,8 @@ export interface ExpBResult {
   workers?: number;
   /** Models taken from an Exp A run (the same settings and seed: the same training), e.g. `trm experiment b --reuse-models`. */
   sharedModels?: { job: string; from: string }[];
+  /** Set on a report of the models finished so far, while the experiment still runs (`trm experiment --interim`). */
+  interim?: InterimInfo;
 }
 
 /** One Exp B job: train one variant × seed and test the final EMA model: solved at N_test and derangement AA. */
