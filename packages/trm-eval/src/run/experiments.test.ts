@@ -206,7 +206,11 @@ describe('EXP_B_GRID', () => {
       expect(() => resolveTrainConfig(trainConfig(d6, CPU6_SCALE, 1, v)), v.name).not.toThrow();
       if (v.jaxCompat) expect(() => resolveTrainConfig(trainConfig(d6, CPU6_SCALE, 1, { ...v, jaxCompat: false })), v.name).toThrow(ConfigError);
     }
-    expect(experimentBJobs(EXP_B_GRID, [1, 2])).toHaveLength(20);
+    const jobs = experimentBJobs(EXP_B_GRID, [1, 2]);
+    expect(jobs).toHaveLength(20);
+    // Seed-major: every variant of seed 1 before any job of seed 2.
+    expect(jobs.map((j) => j.seed)).toEqual([...Array(10).fill(1), ...Array(10).fill(2)]);
+    expect(jobs.slice(0, 10).map((j) => (j.experiment === 'B' ? j.variant.name : ''))).toEqual(EXP_B_GRID.map((v) => v.name));
     expect(experimentProtocol(d6, CPU6_SCALE, [1]).model.hiddenSize).toBe(64);
   });
 });

@@ -517,9 +517,10 @@ async function testExpB(data: ExperimentData, scale: ExperimentScale, variant: E
   return { variant: variant.name, seed, trainSeconds: seconds, ...run };
 }
 
-/** Exp B's jobs: every variant × seed. */
+/** Exp B's jobs: every variant × seed, seed by seed. */
 export function experimentBJobs(variants: readonly ExperimentVariant[], seeds: readonly number[]): ExperimentJob[] {
-  return variants.flatMap((variant) => seeds.map((seed): ExperimentJob => ({ experiment: 'B', variant: { ...variant }, seed })));
+  // Seed-major: a run cut short (or an interim report) has every variant at the first seeds, not a few variants at all seeds.
+  return seeds.flatMap((seed) => variants.map((variant): ExperimentJob => ({ experiment: 'B', variant: { ...variant }, seed })));
 }
 
 /** Exp B from its job results (any order): runs sorted by variant then seed, and the scatter points. */
