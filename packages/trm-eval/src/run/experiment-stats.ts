@@ -263,7 +263,7 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
   const c1 = find('single', 'confidence', sN);
   md.push(`- *Blog: the confidence read-out beats single, most visibly around or slightly below the training budget (s ≈ N_sup = ${trainN}).* ` + (c1 ? verdict(c1, c1.tP, `${n} t-test; ${signFlip(c1)}`, `confidence beats single at s = ${sN}`, `single beats confidence at s = ${sN}`) : 'Not measured (fewer than 2 random-init seeds).'));
   const c2 = find('single', 'confidence', sMax);
-  md.push(`- *Blog: all read-outs converge at large s.* At s = ${sMax}, confidence − single: ` + (c2 ? verdict(c2, c2.tP, `${n} t-test; ${signFlip(c2)}`, `confidence still beats single at s = ${sMax} (no convergence by then)`, `single beats confidence at s = ${sMax}`) + ' (A "not resolved" here is consistent with convergence but does not show equivalence.)' : 'not measured.'));
+  md.push(`- *Blog: all read-outs converge at large s.* At s = ${sMax}, confidence − single: ` + (c2 ? verdict(c2, c2.tP, `${n} t-test; ${signFlip(c2)}`, `confidence still beats single at s = ${sMax} (no convergence by then)`, `single beats confidence at s = ${sMax}`) + (c2.lo > 0 || c2.hi < 0 ? '' : ' (Consistent with convergence, but a "not resolved" does not show equivalence.)') : 'not measured.'));
   const c3 = find('puzzleMode', 'cellMode', sN);
   md.push(`- *Blog: cell-mode was the wrong choice.* cell-mode − puzzle-mode at s = ${sN}: ` + (c3 ? verdict(c3, c3.tP, `${n} t-test; ${signFlip(c3)}`, 'cell-mode beats puzzle-mode', 'cell-mode is worse than puzzle-mode') : 'not measured.'));
   if (stat.length >= 2 && rand.length >= 2) {
