@@ -10,7 +10,7 @@ export { agreementCounts, AlignmentAccumulator, AllPairsAccumulator, cosinePerEx
 export { ARC_EOS, ARC_PAD, ARC_SIDE, arcGridFromJson, arcGridHash, arcGridToJson, cropArc, dihedral, DIHEDRAL_INVERSE, inverseAugment, parseArcName, type ArcGrid, type ArcName } from './arc/grid.js';
 export { ARC_PASS_KS, arcTestPuzzlesFromFiles, ArcVoter, type ArcCandidate, type ArcEvalResult, type ArcTaskResult, type ArcTestPuzzles, type ArcVoterOptions } from './arc/voter.js';
 export { alignmentTable, markdownTable, sweepTable, type AlignmentPoint, type SweepMetric } from './report/markdown.js';
-export { accuracyPlotSpec, accuracyPlotSvg, alignmentScatterSpec, alignmentScatterSvg, bandPlotSpec, bandPlotSvg, curvesPlotSpec, curvesPlotSvg, renderSvg, type BandPoint, type CurvePoint, type SweepSeries } from './report/plots.js';
+export { accuracyPlotSpec, accuracyPlotSvg, alignmentScatterSpec, alignmentScatterSvg, bandPlotSpec, bandPlotSvg, curvesPlotSpec, curvesPlotSvg, renderSvg, type BandPlotOptions, type BandPoint, type CurvePoint, type SweepSeries } from './report/plots.js';
 export { addLatentNoise, asEvalModel, evalModelOf, initialLatents, stackRuns, type EvalDepth, type EvalInit, type EvalModel, type EvalStepOutput, type LatentNoise, type LatentValues, type ModelLike } from './run/model.js';
 export { trajectory, type TrajectoryOptions, type TrajectoryStep } from './run/trajectory.js';
 export { runSweep, type RecordedStep, type SweepRunOptions, type SweepRunResult, type SweepTiming } from './run/sweep-run.js';

@@ -126,7 +126,7 @@ export interface BandPoint {
  * Lines with confidence bands (issue 14: accuracy vs N_sup per variant, best-of-k curves per read-out,
  * diversity vs N_sup): one panel per `panel`, colour = series, shaded band = [lo, hi].
  */
-export function bandPlotSpec(points: readonly BandPoint[], options: { title: string; xTitle: string; yTitle: string; logX?: boolean }): TopLevelSpec {
+export function bandPlotSpec(points: readonly BandPoint[], options: BandPlotOptions): TopLevelSpec {
   check(points.length > 0, () => 'bandPlotSpec: expected at least one point, got none.', ConfigError);
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
   const x = {
@@ -141,6 +141,8 @@ export function bandPlotSpec(points: readonly BandPoint[], options: { title: str
     title: options.title,
     data: { values: points.map((p) => ({ ...p })) },
     facet: { column: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(points.map((p) => p.panel))] } },
+    ...(options.independentY ? { resolve: { scale: { y: 'independent' } } } : {}),
+    config: { legend: { labelLimit: 0 } }, // full series names (the default cuts them at 160 px)
     spec: {
       width: 220,
       height: 180,
@@ -152,8 +154,17 @@ export function bandPlotSpec(points: readonly BandPoint[], options: { title: str
   } as unknown as TopLevelSpec;
 }
 
+export interface BandPlotOptions {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  logX?: boolean;
+  /** Each panel its own y scale (panels of different quantities, e.g. accuracy and a paired gain). */
+  independentY?: boolean;
+}
+
 /** `bandPlotSpec` rendered to SVG. */
-export async function bandPlotSvg(points: readonly BandPoint[], options: { title: string; xTitle: string; yTitle: string; logX?: boolean }): Promise<string> {
+export async function bandPlotSvg(points: readonly BandPoint[], options: BandPlotOptions): Promise<string> {
   return renderSvg(bandPlotSpec(points, options));
 }
 

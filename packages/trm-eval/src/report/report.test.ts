@@ -3,7 +3,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { SweepResult } from '../sweep.js';
 import { alignmentTable, markdownTable, sweepTable, type AlignmentPoint } from './markdown.js';
-import { accuracyPlotSpec, accuracyPlotSvg, alignmentScatterSvg } from './plots.js';
+import { accuracyPlotSpec, accuracyPlotSvg, alignmentScatterSvg, bandPlotSpec, bandPlotSvg } from './plots.js';
 
 const sweep: SweepResult = {
   ks: [1, 3],
@@ -78,5 +78,26 @@ describe('SVG plots (Vega-Lite, headless)', () => {
     expect(onlyPred).toContain('AA_pred');
     expect(onlyPred).not.toContain('AA_y');
     await expect(alignmentScatterSvg([{ variant: 'x', solved: 0.5 }])).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('band plots', () => {
+  const long = 'random confidence k=5 (a long series name)';
+  const pts = [
+    { panel: 'solved (%)', series: long, x: 1, y: 90, lo: 85, hi: 95 },
+    { panel: 'solved (%)', series: long, x: 3, y: 93, lo: 88, hi: 98 },
+    { panel: 'gain (pts)', series: long, x: 1, y: 0, lo: 0, hi: 0 },
+    { panel: 'gain (pts)', series: long, x: 3, y: 3, lo: 2.5, hi: 3.5 },
+  ];
+  it('one column per panel; independentY gives each panel its own y scale; series names are not cut', async () => {
+    const shared = bandPlotSpec(pts, { title: 't', xTitle: 'k', yTitle: 'y' }) as unknown as Record<string, unknown>;
+    const own = bandPlotSpec(pts, { title: 't', xTitle: 'k', yTitle: 'y', independentY: true }) as unknown as Record<string, unknown>;
+    expect(shared.resolve).toBeUndefined();
+    expect(own.resolve).toEqual({ scale: { y: 'independent' } });
+    expect((own.facet as { column: { sort: string[] } }).column.sort).toEqual(['solved (%)', 'gain (pts)']);
+    const svg = await bandPlotSvg(pts, { title: 't', xTitle: 'k', yTitle: 'y', independentY: true });
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg).toContain(long);
+    expect(() => bandPlotSpec([], { title: 't', xTitle: 'k', yTitle: 'y' })).toThrow(ConfigError);
   });
 });
