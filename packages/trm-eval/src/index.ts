@@ -15,7 +15,7 @@ export { addLatentNoise, asEvalModel, evalModelOf, initialLatents, stackRuns, ty
 export { trajectory, type TrajectoryOptions, type TrajectoryStep } from './run/trajectory.js';
 export { runSweep, type RecordedStep, type SweepRunOptions, type SweepRunResult, type SweepTiming } from './run/sweep-run.js';
 export { PuzzleRecorder, bits, fractionOf, type PuzzleSweepRecord } from './run/puzzle-record.js';
-export { nextPlateauState, readJobProgress, trainToPlateau, type JobStore, type PlateauResult, type StopReason, type StoppingRule, type ValidationPoint } from './run/plateau.js';
+export { nextPlateauState, plateauReached, readJobProgress, trainToPlateau, type JobStore, type PlateauResult, type StopReason, type StoppingRule, type ValidationPoint } from './run/plateau.js';
 export { allPairsAlignment, derangementAlignment, type AllPairsAgreement, type AllPairsRunOptions, type AllPairsRunResult, type DerangementPerRow, type DerangementRunOptions, type DerangementRunResult } from './run/alignment-run.js';
 export { evaluateArc, type ArcRunOptions, type ArcRunResult } from './run/arc-run.js';
 export { assembleExperimentA, assembleExperimentB, CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentBJobs, jobFileName, jobLabel, runExpAJob, runExpBJob, runExperimentA, runExperimentB, runExperimentJob, type ExpAResult, type ExpARun, type ExpBResult, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJob, type ExperimentJobResult, type ExperimentOptions, type ExperimentProtocol, type ExperimentScale, type ExperimentVariant, type InterimInfo, type TestbedInfo } from './run/experiments.js';

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { sudokuSpec, sudokuSplits, testbedProperties } from '@trm-ts/data';
 import {
-  assembleExperimentA, assembleExperimentB, CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentAReport, experimentBJobs, experimentBReport, jobFileName, jobLabel, readJobProgress, runExperimentA, runExperimentB, runExperimentJob,
+  assembleExperimentA, assembleExperimentB, CPU30_SCALE, CPU6_SCALE, CPU_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentAReport, experimentBJobs, experimentBReport, jobFileName, jobLabel, plateauReached, readJobProgress, runExperimentA, runExperimentB, runExperimentJob,
   type ExpAResult, type ExpARun, type ExpBResult, type ExpBRun, type ExperimentData, type ExperimentJob, type ExperimentJobResult, type ExperimentScale, type JobStore, type TestbedInfo,
 } from '@trm-ts/eval';
 import { startBackend } from '../backend.js';
@@ -369,7 +369,7 @@ function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], sca
       running++;
       const last = p.validation.at(-1);
       const step = last?.step ?? 0;
-      const stopped = scale.stopping && p.sinceImprovement >= scale.stopping.patience ? 'plateau' : step >= scale.train.totalSteps ? 'step cap' : null;
+      const stopped = scale.stopping && plateauReached(p.sinceImprovement, step, scale.stopping) ? 'plateau' : step >= scale.train.totalSteps ? 'step cap' : null;
       const best = p.best ? `, best validation ${pct(p.best.solved)} at step ${p.best.step}` : '';
       print(io, stopped
         ? `${label}: trained (stopped by ${stopped} at step ${step}${best}), its test not finished`

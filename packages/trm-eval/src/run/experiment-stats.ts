@@ -99,7 +99,7 @@ function stoppingLines(runs: readonly { stoppedBy?: string; steps?: number; best
   const by = (r: string) => runs.filter((x) => x.stoppedBy === r).length;
   const steps = runs.map((r) => r.steps ?? 0);
   return [
-    `- **Stopping**: validation every ${scale.evalInterval} steps at N_test ${scale.valSteps}; stop when the best validation solved has not risen by ≥ ${(100 * rule.minDelta).toFixed(1)} pts for ${rule.patience} validations in a row, or at the step cap${rule.maxTrainSeconds ? ` or after ${rule.maxTrainSeconds} s of training` : ''}; the best validation's weights are tested. ` +
+    `- **Stopping**: validation every ${scale.evalInterval} steps at N_test ${scale.valSteps}; stop when the best validation solved has not risen by ≥ ${(100 * rule.minDelta).toFixed(1)} pts for ${rule.patience} validations in a row${rule.minSteps ? ` (not before step ${rule.minSteps})` : ''}, or at the step cap${rule.maxTrainSeconds ? ` or after ${rule.maxTrainSeconds} s of training` : ''}; the best validation's weights are tested. ` +
       `**${by('plateau')} of ${runs.length} models stopped by plateau, ${by('step cap')} at the step cap, ${by('time cap')} at the time cap**; steps run ${Math.min(...steps)}–${Math.max(...steps)} (mean ${mean(steps).toFixed(0)}).`,
   ];
 }

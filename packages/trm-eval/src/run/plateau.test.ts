@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, serializeSafetensors } from '@trm-ts/core';
+import { ConfigError, Rng, Trainer, serializeSafetensors, type BatchSource, type TaskBatch, type TrainConfig } from '@trm-ts/core';
 import { useWasmBackend } from '@trm-ts/backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nextPlateauState, readJobProgress, trainToPlateau } from './plateau.js';
+import { nextPlateauState, readJobProgress, readWeights, trainToPlateau, type JobStore, type StoppingRule } from './plateau.js';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -46,6 +46,21 @@ describe('stopping rule (nextPlateauState)', () => {
     expect(plateau).toEqual([false, false, false, false, false, false, true]);
   });
 
+  it('minSteps: no plateau stop before that step; the counter keeps running, so the first validation at or after it can stop', () => {
+    const rule = { patience: 2, minDelta: 0.05, minSteps: 6 };
+    // 0.5 (improvement), 0.6 (improvement), then flat: since 1, 2, 3, 4 at steps 3–6 → stops at step 6, not 4.
+    let st = { reference: 0, sinceImprovement: 0, best: null as number | null };
+    const plateau: boolean[] = [];
+    [0.5, 0.6, 0.6, 0.6, 0.6, 0.6].forEach((s, i) => {
+      const n = nextPlateauState(st, s, rule, i + 1);
+      plateau.push(n.plateau);
+      st = { reference: n.reference, sinceImprovement: n.sinceImprovement, best: n.newBest ? s : st.best };
+    });
+    expect(plateau).toEqual([false, false, false, false, false, true]);
+    expect(st.sinceImprovement).toBe(4);
+    expect(nextPlateauState({ reference: 0.6, sinceImprovement: 1, best: 0.6 }, 0.6, { patience: 2, minDelta: 0.05 }, 4).plateau).toBe(true); // no minSteps: as before
+  });
+
   it('rejects a bad rule with a typed error before training', async () => {
     const before = tf.memory().numTensors;
     const never = () => {
@@ -54,7 +69,8 @@ describe('stopping rule (nextPlateauState)', () => {
     for (const [rule, msg] of [
       [{ patience: 0, minDelta: 0.01 }, /patience to be an integer >= 1, got 0/],
       [{ patience: 2, minDelta: -1 }, /minDelta >= 0, got -1/],
-    ] as const) {
+      [{ patience: 2, minDelta: 0.01, minSteps: 1.5 }, /minSteps to be an integer >= 0, got 1.5/],
+    ] as [StoppingRule, RegExp][]) {
       const run = trainToPlateau({ makeTrainer: never, restoreTrainer: never, rule, evalInterval: 1, validate: async () => 0, label: 'x' });
       await expect(run).rejects.toBeInstanceOf(ConfigError);
       await expect(trainToPlateau({ makeTrainer: never, restoreTrainer: never, rule, evalInterval: 1, validate: async () => 0, label: 'x' })).rejects.toThrow(msg);
@@ -87,5 +103,66 @@ describe('readJobProgress: a saved job file is checked before it is used', () =>
       expect(() => readJobProgress(blob(text), 'job'), text).toThrow(ConfigError);
       expect(() => readJobProgress(blob(text), 'job'), text).toThrow(re);
     }
+  });
+});
+
+describe('trainToPlateau: a stopped job resumed under a rule with minSteps', () => {
+  const L = 4;
+  /** A seeded endless stream of toy rows (label = input), with a cursor that a trainer snapshot saves and restores. */
+  class ToySource implements BatchSource {
+    private rng = new Rng(9);
+    next(): IteratorResult<TaskBatch> {
+      const inputs = Int32Array.from({ length: 4 * L }, () => this.rng.int(1, 4));
+      return { done: false, value: { batchSize: 4, seqLen: L, inputs, labels: inputs.slice(), puzzleIds: new Int32Array(4) } };
+    }
+    getState() {
+      return this.rng.getState();
+    }
+    setState(s: unknown) {
+      this.rng.setState(s as [number, number, number, number]);
+    }
+  }
+  const config: Partial<TrainConfig> = {
+    model: { seqLen: L, vocabSize: 5, hiddenSize: 8, numLayers: 1, latentSteps: 1, recursions: 1, supervisionSteps: 2, puzzleEmbLen: 0, puzzleEmbDim: 0, numPuzzleIdentifiers: 1 },
+    globalBatchSize: 4, totalSteps: 20, lr: 1e-2, lrWarmupSteps: 1, seed: 4, ema: true, emaRate: 0.5,
+  };
+  // Scripted validation scores by validation index (one validation per step): flat from the 3rd on until the 7th.
+  const scores = [0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.7, 0.7, 0.7, 0.7, 0.7];
+  const run = (rule: StoppingRule, store: JobStore, from: number) => {
+    let i = from;
+    return trainToPlateau({
+      makeTrainer: () => new Trainer(config, new ToySource()),
+      restoreTrainer: (snap) => Trainer.restore(snap, new ToySource()),
+      rule,
+      evalInterval: 1,
+      validate: async () => scores[i++]!,
+      store,
+      label: 'job',
+    });
+  };
+  const memory = (): JobStore => {
+    const m = new Map<string, Uint8Array>();
+    return { load: async (k) => m.get(k) ?? null, save: async (k, b) => void m.set(k, b.slice()) };
+  };
+
+  it('continues from its snapshot to the result of a run started under the new rule (the rule does not change training)', async () => {
+    const before = tf.memory().numTensors;
+    const plain = { patience: 2, minDelta: 0.05 };
+    const withMin = { ...plain, minSteps: 6 };
+    const store = memory();
+    const first = await run(plain, store, 0);
+    expect([first.result.stoppedBy, first.result.steps]).toEqual(['plateau', 4]);
+    first.trainer.dispose();
+    const resumed = await run(withMin, store, 4);
+    const fresh = await run(withMin, memory(), 0);
+    // Steps 5–6: flat (since 3, 4; step 6 ≥ minSteps stops) — so the new rule stops at 6 in both runs.
+    for (const r of [resumed, fresh]) expect([r.result.stoppedBy, r.result.steps, r.result.bestStep]).toEqual(['plateau', 6, 2]);
+    expect(resumed.result.resumed).toBe(true);
+    expect(resumed.result.validation.map((v) => [v.step, v.solved])).toEqual(fresh.result.validation.map((v) => [v.step, v.solved]));
+    expect(readWeights(resumed.trainer.network)).toEqual(readWeights(fresh.trainer.network));
+    expect(resumed.best).toEqual(fresh.best);
+    resumed.trainer.dispose();
+    fresh.trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

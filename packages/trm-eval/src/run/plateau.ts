@@ -21,6 +21,12 @@ export interface StoppingRule {
    * to learn (the 6×6 pilot sat at 0% validation for its first 300 steps), and stopping it there would be wrong.
    */
   minDelta: number;
+  /**
+   * No plateau stop before this optimizer step (default 0): a model may sit on a shelf for several validations
+   * before it climbs again (the 6×6 models between steps ~600 and ~1,100), and a stop there measures where training
+   * was cut, not what the model learns. The step and time caps still apply.
+   */
+  minSteps?: number;
   /** Optional cap on training seconds (validation excluded); the step cap is the config's totalSteps. */
   maxTrainSeconds?: number;
 }
@@ -137,13 +143,18 @@ function parseProgress(bytes: Uint8Array, label: string): { progress: Progress; 
 }
 
 /** The stopping rule's state after one more validation score. Pure; exported for tests. */
-export function nextPlateauState(p: { reference: number; sinceImprovement: number; best: number | null }, solved: number, rule: StoppingRule): { reference: number; sinceImprovement: number; newBest: boolean; plateau: boolean } {
+export function nextPlateauState(p: { reference: number; sinceImprovement: number; best: number | null }, solved: number, rule: StoppingRule, step = Number.POSITIVE_INFINITY): { reference: number; sinceImprovement: number; newBest: boolean; plateau: boolean } {
   const newBest = p.best === null || solved > p.best;
   const improved = p.best === null || solved >= p.reference + rule.minDelta;
   const started = Math.max(solved, p.best ?? 0) >= rule.minDelta;
   const reference = improved ? solved : p.reference;
   const sinceImprovement = improved || !started ? 0 : p.sinceImprovement + 1;
-  return { reference, sinceImprovement, newBest, plateau: sinceImprovement >= rule.patience };
+  return { reference, sinceImprovement, newBest, plateau: plateauReached(sinceImprovement, step, rule) };
+}
+
+/** Whether the rule stops a model at `step` with `sinceImprovement` validations without a rise. */
+export function plateauReached(sinceImprovement: number, step: number, rule: StoppingRule): boolean {
+  return sinceImprovement >= rule.patience && step >= (rule.minSteps ?? 0);
 }
 
 /**
@@ -164,6 +175,7 @@ export async function trainToPlateau(options: {
   const { rule, evalInterval, validate, store, label, log = () => {} } = options;
   check(Number.isInteger(rule.patience) && rule.patience >= 1, () => `stopping rule: expected patience to be an integer >= 1, got ${rule.patience}.`, ConfigError);
   check(Number.isFinite(rule.minDelta) && rule.minDelta >= 0, () => `stopping rule: expected minDelta >= 0, got ${rule.minDelta}.`, ConfigError);
+  check(rule.minSteps === undefined || (Number.isInteger(rule.minSteps) && rule.minSteps >= 0), () => `stopping rule: expected minSteps to be an integer >= 0, got ${rule.minSteps}.`, ConfigError);
   check(Number.isInteger(evalInterval) && evalInterval >= 1, () => `stopping rule: expected evalInterval to be an integer >= 1, got ${evalInterval}.`, ConfigError);
   const saved = store ? await store.load(label) : null;
   let progress: Progress = { validation: [], best: null, reference: 0, sinceImprovement: 0 };
@@ -180,7 +192,7 @@ export async function trainToPlateau(options: {
   try {
     const total = trainer.config.totalSteps;
     const stopOf = (): StopReason | null => {
-      if (progress.sinceImprovement >= rule.patience) return 'plateau';
+      if (plateauReached(progress.sinceImprovement, trainer.step, rule)) return 'plateau';
       if (trainer.step >= total) return 'step cap';
       const last = progress.validation.at(-1);
       if (rule.maxTrainSeconds !== undefined && last && last.trainSeconds >= rule.maxTrainSeconds) return 'time cap';
@@ -192,7 +204,7 @@ export async function trainToPlateau(options: {
       if (m.step % evalInterval !== 0 && m.step < total && !(rule.maxTrainSeconds !== undefined && m.seconds >= rule.maxTrainSeconds)) continue;
       const solved = await trainer.withEvalWeights(async (net) => {
         const s = await validate(net);
-        const next = nextPlateauState({ reference: progress.reference, sinceImprovement: progress.sinceImprovement, best: progress.best?.solved ?? null }, s, rule);
+        const next = nextPlateauState({ reference: progress.reference, sinceImprovement: progress.sinceImprovement, best: progress.best?.solved ?? null }, s, rule, m.step);
         if (next.newBest) {
           best = readWeights(net);
           progress.best = { step: m.step, solved: s };
