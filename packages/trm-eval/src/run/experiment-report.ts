@@ -130,7 +130,7 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     const bestRandom = Math.max(...(['single', 'confidence', 'cellMode', 'puzzleMode'] as const).flatMap((r) => rand.ks.map((k) => at(rand, r, k, sT) ?? -1)));
     line(`Best random-init read-out (any k) at s = ${sT} vs the static model`, bestRandom, at(stat, 'single', 1, sT), 'best of k', 'static single');
     findings.push(
-      `- Seed-to-seed standard deviation of the random-init single read-out at s = ${sT}: ${(100 * noise).toFixed(1)} pts over ${seedsOf('random')} seeds — differences smaller than this are not evidence.`,
+      `- Seed-to-seed standard deviation of the random-init single read-out at s = ${sT}: ${(100 * noise).toFixed(1)} pts over ${seedsOf('random')} seeds — the yardstick for differences between different models (static vs random init); read-outs of the same models are compared paired, against the spread of the per-seed differences (Statistics above).`,
     );
   }
 
