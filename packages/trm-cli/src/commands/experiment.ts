@@ -221,14 +221,15 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
     if (!existsSync(join(resolve(opts.reuseModels), 'jobs'))) throw new UsageError(`--reuse-models: expected an Exp A output folder with a jobs/ folder, got '${opts.reuseModels}'`);
   }
   if (opts.stack && opts.workers !== undefined) throw new UsageError('--stack and --workers: expected one of them', 'a stack trains every model in this process; drop --workers');
-  const bJobs = which === 'B' ? experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, seeds ?? scale.seeds) : [];
   const aSeeds = seeds ?? scale.seedsA ?? scale.seeds;
+  const bSeeds = seeds ?? scale.seeds;
+  const bJobs = which === 'B' ? experimentBJobs(scale.variantsB ?? EXP_B_VARIANTS, bSeeds) : [];
   if (opts.status) {
     printStatus(io, join(out, 'jobs'), which === 'A' ? experimentAJobs(aSeeds) : bJobs, scale);
     return;
   }
   if (opts.interim) {
-    const written = await writeInterim(out, which === 'A' ? experimentAJobs(aSeeds) : bJobs, which === 'A' ? aSeeds : (seeds ?? scale.seeds), scale, size, `trm ${(io.argv ?? []).filter((a) => a !== '--interim').join(' ')}`);
+    const written = await writeInterim(out, which === 'A' ? experimentAJobs(aSeeds) : bJobs, which === 'A' ? aSeeds : bSeeds, scale, size, `trm ${(io.argv ?? []).filter((a) => a !== '--interim').join(' ')}`);
     print(io, `wrote ${join(written.dir, 'report.md')} from ${written.done} of ${written.total} finished models`);
     return;
   }
@@ -320,21 +321,26 @@ export function readJobResult(file: string, job: ExperimentJob): ExperimentJobRe
   return r as ExperimentJobResult;
 }
 
+/** The results of `jobs` already finished in `dir` (their checked <job>.json), in job order; undefined where not. */
+function finishedResults(dir: string, jobs: readonly ExperimentJob[]): (ExperimentJobResult | undefined)[] {
+  return jobs.map((job) => {
+    const file = join(dir, `${jobFileName(job)}.json`);
+    return existsSync(file) ? readJobResult(file, job) : undefined;
+  });
+}
+
 /**
  * `--interim`: the report of the jobs finished so far (their <job>.json results), labelled interim and written to
  * <out>/interim/ with its own result.json; the run's jobs, snapshots and final files are not touched.
  */
 async function writeInterim(out: string, jobs: readonly ExperimentJob[], seeds: readonly number[], scale: ExperimentScale, size: 4 | 6, command: string): Promise<{ dir: string; done: number; total: number }> {
   const dir = join(out, 'jobs');
-  const finished = jobs.flatMap((job) => {
-    const file = join(dir, `${jobFileName(job)}.json`);
-    return existsSync(file) ? [{ job, result: readJobResult(file, job) }] : [];
-  });
-  if (finished.length === 0) throw new UsageError(`--interim: no finished job in ${dir} yet`, `'--status' shows how far each job is`);
-  const pending = jobs.filter((j) => !finished.some((f) => f.job === j)).map(jobLabel);
-  const interim = { done: finished.length, total: jobs.length, pending, at: new Date().toISOString() };
+  const all = finishedResults(dir, jobs);
+  const results = all.filter((r): r is ExperimentJobResult => r !== undefined);
+  if (results.length === 0) throw new UsageError(`--interim: no finished job in ${dir} yet`, `'--status' shows how far each job is`);
+  const pending = jobs.filter((_, i) => all[i] === undefined).map(jobLabel);
+  const interim = { done: results.length, total: jobs.length, pending, at: new Date().toISOString() };
   const data = buildData(scale, size);
-  const results = finished.map((f) => f.result);
   let result: ExpAResult | ExpBResult;
   if (jobs[0]!.experiment === 'A') {
     result = { ...assembleExperimentA(data, scale, seeds, results as ExpARun[], 0), interim };
@@ -342,14 +348,14 @@ async function writeInterim(out: string, jobs: readonly ExperimentJob[], seeds: 
     // Only the variants with a finished model: a variant without one has no mean.
     const variants = (scale.variantsB ?? EXP_B_VARIANTS).filter((v) => results.some((r) => (r as ExpBRun).variant === v.name));
     result = { ...assembleExperimentB(data, scale, seeds, variants, results as ExpBRun[], 0), interim };
-    const shared = sharedModels(dir, jobs.filter((j) => finished.some((f) => f.job === j)));
+    const shared = sharedModels(dir, jobs.filter((_, i) => all[i] !== undefined));
     if (shared.length) result.sharedModels = shared;
   }
   const target = join(out, 'interim');
   mkdirSync(target, { recursive: true });
   writeAtomic(join(target, 'result.json'), JSON.stringify({ command, ...result }, null, 1));
   await writeReport(target, result, command);
-  return { dir: target, done: finished.length, total: jobs.length };
+  return { dir: target, done: results.length, total: jobs.length };
 }
 
 /** `--status`: one line per job from <dir> (results and snapshots), then the counts. Reads files only. */
@@ -431,7 +437,7 @@ type JobRunner = (jobs: ExperimentJob[]) => Promise<ExperimentJobResult[]>;
 function resumableJobs(dir: string, log: (l: string) => void, makeRunner: (onResult: (job: ExperimentJob, result: ExperimentJobResult) => void) => JobRunner): JobRunner {
   return async (jobs) => {
     const file = (job: ExperimentJob) => join(dir, `${jobFileName(job)}.json`);
-    const results: (ExperimentJobResult | undefined)[] = jobs.map((j) => (existsSync(file(j)) ? readJobResult(file(j), j) : undefined));
+    const results = finishedResults(dir, jobs);
     const todo = jobs.filter((_, i) => results[i] === undefined);
     if (todo.length < jobs.length) log(`${jobs.length - todo.length} of ${jobs.length} jobs already done (${dir}); running the other ${todo.length}`);
     mkdirSync(dir, { recursive: true });

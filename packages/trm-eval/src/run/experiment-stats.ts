@@ -54,6 +54,10 @@ function seedCI(values: readonly number[]): Interval | null {
   if (values.length < 2) return null;
   return meanCI(values);
 }
+/** A band point's interval over seeds: the t CI, or the single value as a zero-width band when there is one seed. */
+function seedBand(values: readonly number[]): Interval {
+  return seedCI(values) ?? { estimate: values[0]!, lo: values[0]!, hi: values[0]!, level: 0.95 };
+}
 /** An interval of a fraction clipped to [0, 1] (a t interval over few seeds can pass the bounds). */
 const clip01 = <T extends Interval>(i: T): T => ({ ...i, lo: Math.max(0, i.lo), hi: Math.min(1, i.hi) });
 const seedText = (values: readonly number[], fmt: (i: Interval) => string = pctI) => {
@@ -167,11 +171,11 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
       for (const s of steps) {
         const v = perSeed(rs, ro, k, s);
         if (v.length === 0) continue;
-        const c = seedCI(v) ?? { estimate: v[0]!, lo: v[0]!, hi: v[0]! };
+        const c = seedBand(v);
         band.push({ panel: 'whole test set', series: `${name} ${ro}${ro === 'single' ? '' : ` k=${k}`}`, x: s, y: 100 * c.estimate, lo: 100 * c.lo, hi: 100 * c.hi });
         if (hard) {
           const h = perSeed(rs, ro, k, s, hard);
-          const ch = seedCI(h) ?? { estimate: h[0]!, lo: h[0]!, hi: h[0]! };
+          const ch = seedBand(h);
           band.push({ panel: 'hard slice', series: `${name} ${ro}${ro === 'single' ? '' : ` k=${k}`}`, x: s, y: 100 * ch.estimate, lo: 100 * ch.lo, hi: 100 * ch.hi });
         }
       }
@@ -185,16 +189,17 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
   // Best-of-k per read-out (random init) at s = sN.
   if (rand.length > 0) {
     const ks = rand[0]!.perPuzzle.ks;
+    const single = perSeed(rand, 'single', 1, sN);
     const bk: BandPoint[] = [];
     for (const ro of ['single', 'confidence', 'puzzleMode', 'cellMode'] as const) {
       for (const k of ks) {
         const v = perSeed(rand, ro, k, sN);
-        const c = seedCI(v) ?? { estimate: v[0]!, lo: v[0]!, hi: v[0]! };
+        const c = seedBand(v);
         bk.push({ panel: `solved (%), s = ${sN}`, series: ro, x: k, y: 100 * c.estimate, lo: 100 * c.lo, hi: 100 * c.hi });
         // The gain over the single read-out of the same models on the same puzzles: paired, so its band is the
         // spread of the per-seed gains, not of the seeds' accuracies (which the left panel shows).
         if (ro !== 'single' && rand.length >= 2) {
-          const g = safe(() => pairedDiff(perSeed(rand, 'single', 1, sN), v));
+          const g = safe(() => pairedDiff(single, v));
           if (g) bk.push({ panel: `gain over single (pts), paired, s = ${sN}`, series: ro, x: k, y: 100 * g.estimate, lo: 100 * g.lo, hi: 100 * g.hi });
         }
       }
@@ -253,7 +258,7 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
     dsteps.forEach((s, i) => {
       for (const [panel, key] of [['distinct answers / runs', 'distinctFraction'], ['pairwise cell disagreement', 'pairwiseDisagreement']] as const) {
         const v = rand.map((r) => r.perPuzzle.diversity![i]![key]);
-        const c = clip01(seedCI(v) ?? { estimate: v[0]!, lo: v[0]!, hi: v[0]!, level: 0.95 });
+        const c = clip01(seedBand(v));
         dv.push({ panel, series: 'random init', x: s, y: c.estimate, lo: c.lo, hi: c.hi });
       }
     });
@@ -336,7 +341,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
       if (rs.length === 0) continue;
       rs[0]!.sweep!.steps.forEach((s, si) => {
         const vals = rs.map((r) => r.sweep!.curves.single!.solved[0]![si]!);
-        const c = seedCI(vals) ?? { estimate: vals[0]!, lo: vals[0]!, hi: vals[0]! };
+        const c = seedBand(vals);
         band.push({ panel: 'whole test set', series: v, x: s, y: 100 * c.estimate, lo: 100 * c.lo, hi: 100 * c.hi });
       });
     }
