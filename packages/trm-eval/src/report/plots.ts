@@ -134,7 +134,7 @@ export function bandPlotSpec(points: readonly BandPoint[], options: BandPlotOpti
     type: 'quantitative',
     title: options.xTitle,
     scale: options.logX ? { type: 'log', base: 2, nice: false } : { zero: false, nice: false },
-    axis: { values: xs, format: '~g', labelFlush: true, labelOverlap: false },
+    axis: { values: options.xTicks ?? xs, format: '~g', labelFlush: true, labelOverlap: false },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -144,7 +144,7 @@ export function bandPlotSpec(points: readonly BandPoint[], options: BandPlotOpti
     ...(options.independentY ? { resolve: { scale: { y: 'independent' } } } : {}),
     config: { legend: { labelLimit: 0 } }, // full series names (the default cuts them at 160 px)
     spec: {
-      width: 220,
+      width: options.width ?? 220,
       height: 180,
       layer: [
         { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: options.yTitle, scale: { zero: false } }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', title: null } } },
@@ -161,6 +161,10 @@ export interface BandPlotOptions {
   logX?: boolean;
   /** Each panel its own y scale (panels of different quantities, e.g. accuracy and a paired gain). */
   independentY?: boolean;
+  /** Panel width in px (default 220). */
+  width?: number;
+  /** x-axis tick values (default: every x of the data). */
+  xTicks?: number[];
 }
 
 /** `bandPlotSpec` rendered to SVG. */

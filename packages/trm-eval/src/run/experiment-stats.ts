@@ -37,6 +37,8 @@ const pctI = (i: Interval) => formatInterval(i, { percent: true, digits: 1 });
 const numI = (i: Interval) => formatInterval(i, { digits: 3 });
 const ptsI = (i: Interval) => `${i.estimate >= 0 ? '+' : '−'}${Math.abs(100 * i.estimate).toFixed(1)} pts [${(100 * i.lo).toFixed(1)}, ${(100 * i.hi).toFixed(1)}]`;
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+/** 1, 2, 4, … up to the largest x (log-2 axis ticks that do not crowd). */
+const powersOfTwo = (xs: readonly number[]) => Array.from({ length: Math.floor(Math.log2(Math.max(1, ...xs))) + 1 }, (_, i) => 2 ** i);
 const countOnes = (s: string) => [...s].filter((c) => c === '1').length;
 
 /** Exact CI of the share of '1' in an outcome string. */
@@ -229,6 +231,56 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
     md.push(markdownTable(['comparison', 's', 'per model (McNemar)', `across ${rand.length} seeds (paired)`], prow));
   }
 
+  // Breadth vs depth (Exp A's question): solved against the forward passes per puzzle (k runs × s supervision
+  // steps), and paired tests of more depth and of breadth at no more forward passes than the deepest single run.
+  const depthBreadth: { label: string; diff: ReturnType<typeof pairedDiff> | null }[] = [];
+  if (rand.length > 0) {
+    const ks = rand[0]!.perPuzzle.ks;
+    const cp: BandPoint[] = [];
+    const add = (series: string, rs: typeof runs, ro: ReadoutName, k: number) => {
+      for (const s of steps) {
+        const c = seedBand(perSeed(rs, ro, k, s));
+        cp.push({ panel: 'whole test set', series, x: k * s, y: 100 * c.estimate, lo: 100 * c.lo, hi: 100 * c.hi });
+      }
+    };
+    if (stat.length > 0) add('static single (depth only)', stat, 'single', 1);
+    add('random single (depth only)', rand, 'single', 1);
+    for (const k of ks.filter((x) => x > 1)) add(`random confidence k=${k}`, rand, 'confidence', k);
+    files['exp-a-breadth-depth.svg'] = await bandPlotSvg(cp, { title: 'Exp A: solved vs forward passes per puzzle (k runs × s steps; mean over seeds, 95% t band)', xTitle: 'forward passes per puzzle (k × s)', yTitle: 'solved (%)', logX: true, width: 460, xTicks: powersOfTwo(cp.map((q) => q.x)) });
+    // The breadth point: the most forward passes k·s (k > 1) not above the deepest single run's s_max; ties → larger k.
+    let breadth: { k: number; s: number } | null = null;
+    for (const k of ks.filter((x) => x > 1)) {
+      for (const s of steps) {
+        if (k * s > sMax) continue;
+        if (!breadth || k * s > breadth.k * breadth.s || (k * s === breadth.k * breadth.s && k > breadth.k)) breadth = { k, s };
+      }
+    }
+    type Arm = { ro: ReadoutName; k: number; s: number };
+    const name = (x: Arm) => `${x.ro}${x.k > 1 ? ` k=${x.k}` : ''} @${x.s}`;
+    const pairs: { label: string; group: string; rs: typeof runs; a: Arm; b: Arm }[] = [];
+    if (sMax > sN) {
+      pairs.push({ label: 'depth', group: 'random', rs: rand, a: { ro: 'single', k: 1, s: sN }, b: { ro: 'single', k: 1, s: sMax } });
+      if (stat.length > 0) pairs.push({ label: 'depth', group: 'static', rs: stat, a: { ro: 'single', k: 1, s: sN }, b: { ro: 'single', k: 1, s: sMax } });
+    }
+    if (breadth) pairs.push({ label: 'breadth vs depth', group: 'random', rs: rand, a: { ro: 'single', k: 1, s: sMax }, b: { ro: 'confidence', k: breadth.k, s: breadth.s } });
+    md.push('### Breadth vs depth (same models, same puzzles)', '');
+    md.push(
+      `A test of a random-init model runs k independent test-time inits for s supervision steps each, i.e. k × s forward passes of the recursion per puzzle (no early halting at test). The plot puts every read-out on that axis. Paired tests: **depth** — the single read-out at the deepest tested s (${sMax}) against training's N_sup (${sN}); **breadth vs depth** — the confidence read-out at the (k, s) with the most forward passes not above ${sMax} (k > 1; ties to the larger k)${breadth ? `, here k = ${breadth.k} at s = ${breadth.s} (${breadth.k * breadth.s} passes)` : ' (none in this grid)'}, against the single read-out at s = ${sMax} (${sMax} passes). Per model McNemar; across seeds the paired t CI and p, with the sign-flip p. This section was added after the 6×6 interim results (7 of 10 models) had been seen (2026-12-06): its pairs are fixed by the rule above, not picked by their results, but its tests were not planned before the data, so read their p-values as exploratory; they are three tests, not corrected for multiplicity.`,
+      '',
+      `![solved vs forward passes](exp-a-breadth-depth.svg)`,
+      '',
+    );
+    const brow: (string | number)[][] = [];
+    for (const q of pairs) {
+      const per = q.rs.map((r) => pairedBinary(bits(at(r.perPuzzle, q.a.ro, q.a.k, q.a.s)!), bits(at(r.perPuzzle, q.b.ro, q.b.k, q.b.s)!)));
+      const diff = q.rs.length >= 2 ? safe(() => pairedDiff(perSeed(q.rs, q.a.ro, q.a.k, q.a.s), perSeed(q.rs, q.b.ro, q.b.k, q.b.s))) : null;
+      const label = `${q.label} (${q.group} init): ${name(q.b)} − ${name(q.a)}`;
+      depthBreadth.push({ label, diff });
+      brow.push([label, `${q.b.k * q.b.s} vs ${q.a.k * q.a.s}`, per.map((x, i) => `seed ${q.rs[i]!.seed}: ${ptsI(x)}, ${x.bOnly}/${x.aOnly} discordant, ${formatP(x.p)}`).join('; '), diff ? `${ptsI(diff)}, ${pairedPs(diff)}` : q.rs.length < 2 ? '– (1 seed)' : '– (no variation)']);
+    }
+    md.push(markdownTable(['comparison', 'forward passes', 'per model (McNemar)', 'across seeds (paired)'], brow));
+  }
+
   // Test-time-init spread: the R runs of a random-init model are R independent test-time inits.
   if (rand.length > 0 && rand[0]!.perPuzzle.runs > 1) {
     const si = rand[0]!.perPuzzle.steps.indexOf(sN);
@@ -277,6 +329,10 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
   md.push(`- *Blog: all read-outs converge at large s.* At s = ${sMax}, confidence − single: ` + (c2 ? verdict(c2, c2.tP, `${n} t-test; ${signFlip(c2)}`, `confidence still beats single at s = ${sMax} (no convergence by then)`, `single beats confidence at s = ${sMax}`) + (c2.lo > 0 || c2.hi < 0 ? '' : ' (Consistent with convergence, but a "not resolved" does not show equivalence.)') : 'not measured.'));
   const c3 = find('puzzleMode', 'cellMode', sN);
   md.push(`- *Blog: cell-mode was the wrong choice.* cell-mode − puzzle-mode at s = ${sN}: ` + (c3 ? verdict(c3, c3.tP, `${n} t-test; ${signFlip(c3)}`, 'cell-mode beats puzzle-mode', 'cell-mode is worse than puzzle-mode') : 'not measured.'));
+  for (const { label, diff } of depthBreadth) {
+    if (!diff) continue;
+    md.push(`- *Exp A's question: does breadth help like depth?* ${label}: ` + verdict(diff, diff.tP, `${diff.n} seeds, paired t-test; ${signFlip(diff)}`, label.startsWith('depth') ? 'the deeper test scores higher' : 'breadth at no more forward passes scores higher than depth', label.startsWith('depth') ? 'the deeper test scores lower' : 'depth scores higher than breadth at no more forward passes'));
+  }
   if (stat.length >= 2 && rand.length >= 2) {
     const sv = perSeed(stat, 'single', 1, sN);
     const rv = perSeed(rand, 'single', 1, sN);

@@ -5,7 +5,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkLeaksEachTest } from '@trm-ts/testing';
 import { experimentAReport, experimentBReport } from './experiment-report.js';
-import { CPU6_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentBJobs, experimentProtocol, trainConfig, runExperimentA, runExperimentJobsStacked, runExperimentB, runExperimentJob, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
+import { expAStats } from './experiment-stats.js';
+import { CPU6_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentBJobs, experimentProtocol, trainConfig, runExperimentA, runExperimentJobsStacked, runExperimentB, runExperimentJob, type ExpARun, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
 import { fractionOf } from './puzzle-record.js';
 
 beforeAll(async () => {
@@ -95,7 +96,7 @@ describe('runExperimentA', () => {
     expect(report.markdown).toContain('Command: `experiment A --scale test`');
     expect(report.markdown).toMatch(/\| confidence \| 2 \|/);
     expect(report.markdown).toContain('of the forward time');
-    expect(Object.keys(report.files)).toEqual(['exp-a-solved.svg', 'exp-a-cellacc.svg', 'exp-a-validation.svg', 'exp-a-nsup-ci.svg', 'exp-a-best-of-k.svg', 'exp-a-diversity.svg']);
+    expect(Object.keys(report.files)).toEqual(['exp-a-solved.svg', 'exp-a-cellacc.svg', 'exp-a-validation.svg', 'exp-a-nsup-ci.svg', 'exp-a-best-of-k.svg', 'exp-a-breadth-depth.svg', 'exp-a-diversity.svg']);
     expect(report.markdown).toContain('## Statistics (issue 14)');
     // The per-puzzle outcomes aggregate to the sweep's own curves (every read-out, k and step).
     for (const run of res.runs) {
@@ -110,6 +111,42 @@ describe('runExperimentA', () => {
       expect(XMLValidator.validate(svg)).toBe(true);
       expect(new XMLParser().parse(svg).svg).toBeDefined();
     }
+  });
+
+  it('breadth vs depth: per-model McNemar and paired t over seeds on the pairs fixed by rule (hand-computed values)', async () => {
+    const res = await runExperimentA(data, { scale: TINY }); // steps 1, 2, 4; N_sup 3 → s_N 2, s_max 4; k 1, 2
+    const [statT, randT] = res.runs as [ExpARun, ExpARun];
+    // Outcomes per seed over the 6 puzzles at s = 1, 2, 4; confidence k = 2 at s = 2 is the breadth point (2 × 2 = 4 passes ≤ 4).
+    const rand = (seed: number, single: [string, string, string], conf2: string): ExpARun => ({
+      ...randT,
+      seed,
+      perPuzzle: { ...randT.perPuzzle!, correct: { ...randT.perPuzzle!.correct, single: [single, single], confidence: [single, ['000000', conf2, '000000']] } },
+    });
+    const stat = (seed: number, single: [string, string, string]): ExpARun => ({ ...statT, seed, perPuzzle: { ...statT.perPuzzle!, correct: { ...statT.perPuzzle!.correct, single: [single] } } });
+    const synthetic = {
+      ...res,
+      runs: [
+        stat(1, ['000000', '000000', '110000']),
+        stat(2, ['000000', '100000', '110000']),
+        rand(1, ['000000', '100000', '110000'], '111100'),
+        rand(2, ['000000', '100000', '100000'], '111100'),
+        rand(3, ['000000', '000000', '110000'], '111000'),
+      ],
+    };
+    const stats = (await expAStats(synthetic))!;
+    const md = stats.markdown.join('\n');
+    expect(Object.keys(stats.files)).toContain('exp-a-breadth-depth.svg');
+    expect(XMLValidator.validate(stats.files['exp-a-breadth-depth.svg']!)).toBe(true);
+    // Breadth − depth per seed: 2/6, 3/6, 1/6 → mean 33.3 pts, sd 16.7, t(2) 4.303 → [−8.1, 74.7].
+    const breadth = md.split('\n').find((l) => l.startsWith('| breadth vs depth (random init): confidence k=2 @2 − single @4 | 4 vs 4 |'))!;
+    expect(breadth).toContain('seed 1: +33.3 pts');
+    expect(breadth).toContain('2/0 discordant, p = 0.50'); // McNemar: 2 discordant pairs, both one way → 2 · 0.5² = 0.5
+    expect(breadth).toContain('+33.3 pts [-8.1, 74.7], paired t-test');
+    // Depth (random): 1/6, 0, 2/6 → mean 16.7, sd 16.7 → [−24.7, 58.1]; (static): 2/6, 1/6 → 25.0, t(1) 12.71 → [−80.9, 130.9].
+    expect(md).toContain('| depth (random init): single @4 − single @2 | 4 vs 2 |');
+    expect(md).toContain('+16.7 pts [-24.7, 58.1], paired t-test');
+    expect(md).toContain('+25.0 pts [-80.9, 130.9], paired t-test');
+    expect(md).toContain("- *Exp A's question: does breadth help like depth?* breadth vs depth (random init): confidence k=2 @2 − single @4: **Not resolved at this power**: +33.3 pts [-8.1, 74.7]");
   });
 
   it('rejects splits that do not match the training data', async () => {
