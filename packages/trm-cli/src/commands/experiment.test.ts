@@ -127,6 +127,10 @@ describe('trm experiment (end to end, smoke scale)', () => {
       expect(y.validation.map((v) => [v.step, v.solved]), variant).toEqual(x.validation.map((v) => [v.step, v.solved]));
       expect([y.bestStep, y.stoppedBy]).toEqual([x.bestStep, x.stoppedBy]);
     }
+    // Process CPU seconds of each model's training and validation (Node reports them), in the runs and the per-run table.
+    const cpuA = (JSON.parse(readFileSync(join(a, 'result.json'), 'utf8')) as { runs: { cpuSeconds?: number; trainSeconds: number }[] }).runs;
+    for (const r of cpuA) expect(r.cpuSeconds).toBeGreaterThan(0);
+    expect(readFileSync(join(a, 'report.md'), 'utf8')).toMatch(/\| train s \| CPU s \(train \+ val\) \|/);
     expect(resB.sharedModels).toEqual([{ job: 'B baseline seed 11', from: 'A static seed 11' }, { job: 'B random init seed 11', from: 'A random seed 11' }]);
     expect(readFileSync(join(b, 'report.md'), 'utf8')).toMatch(/Shared with Exp A\*\*: B baseline seed 11 is the model of A static seed 11; B random init seed 11 is the model of A random seed 11/);
 
@@ -186,6 +190,10 @@ describe('trm experiment (end to end, smoke scale)', () => {
     const foreign = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', a, '--status');
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toMatch(/A random seed 11: job result .*: expected seed 11, got 12/);
+    writeFileSync(join(a, 'jobs', 'A-random-seed-11.json'), JSON.stringify({ seed: 11, init: 'random', test: { sweep: {} }, cpuSeconds: 'lots' }));
+    const cpu = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', a, '--status');
+    expect(cpu.code).toBe(2);
+    expect(cpu.stderr).toMatch(/A random seed 11: job result .*: expected cpuSeconds to be absent or a number >= 0, got "lots"/);
   });
 
   it('--reuse-models needs experiment b, a scale trained to plateau and an Exp A folder', async () => {

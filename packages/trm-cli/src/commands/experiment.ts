@@ -318,6 +318,7 @@ export function readJobResult(file: string, job: ExperimentJob): ExperimentJobRe
     if (typeof o.solved !== 'number' || typeof o.alignment !== 'object' || o.alignment === null) fail('expected solved and alignment');
   }
   if (!Array.isArray(o.validation) && o.validation !== undefined) fail('expected validation to be a list');
+  if (o.cpuSeconds !== undefined && !(typeof o.cpuSeconds === 'number' && Number.isFinite(o.cpuSeconds) && o.cpuSeconds >= 0)) fail(`expected cpuSeconds to be absent or a number >= 0, got ${JSON.stringify(o.cpuSeconds)}`);
   return r as ExperimentJobResult;
 }
 

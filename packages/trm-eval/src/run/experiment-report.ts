@@ -23,6 +23,14 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 /** 4×4 runs of the fixed-step protocol are a smoke test (issue 14): said at the top of their reports. */
+/** The CPU-seconds column of the per-run tables, only when some run measured it (trained to plateau, in Node). */
+const cpuHeader = (runs: readonly { cpuSeconds?: number }[]) => (runs.some((r) => r.cpuSeconds !== undefined) ? ['CPU s (train + val)'] : []);
+const cpuNote = (runs: readonly { cpuSeconds?: number }[]) =>
+  runs.some((r) => r.cpuSeconds !== undefined)
+    ? ['train s: wall seconds of the training steps (they include any time the run was paused or waited for a core); CPU s: CPU seconds the worker process spent on the model\'s training and validation, which exclude both (– where not recorded: jobs saved before it was recorded).', '']
+    : [];
+const cpuCell = (runs: readonly { cpuSeconds?: number }[], r: { cpuSeconds?: number }) => (runs.some((x) => x.cpuSeconds !== undefined) ? [r.cpuSeconds === undefined ? '–' : r.cpuSeconds.toFixed(0)] : []);
+
 function smokeBanner(p: ExperimentProtocol): string[] {
   if (p.scale.stopping || p.model.seqLen !== 16) return [];
   return [
@@ -135,8 +143,8 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
   }
 
   const runsTable = markdownTable(
-    ['init', 'seed', 'best step', 'val solved (best)', `test single @${sT}`, `test single @${sMax}`, 'train s'],
-    res.runs.map((r) => [r.init, r.seed, r.bestStep, pct(r.bestValSolved), pct(at(r.test.sweep, 'single', 1, sT) ?? NaN), pct(at(r.test.sweep, 'single', 1, sMax) ?? NaN), r.trainSeconds.toFixed(0)]),
+    ['init', 'seed', 'best step', 'val solved (best)', `test single @${sT}`, `test single @${sMax}`, 'train s', ...cpuHeader(res.runs)],
+    res.runs.map((r) => [r.init, r.seed, r.bestStep, pct(r.bestValSolved), pct(at(r.test.sweep, 'single', 1, sT) ?? NaN), pct(at(r.test.sweep, 'single', 1, sMax) ?? NaN), r.trainSeconds.toFixed(0), ...cpuCell(res.runs, r)]),
   );
   const t = res.timing;
   const stats = await expAStats(res);
@@ -164,6 +172,7 @@ export async function experimentAReport(res: ExpAResult, command: string): Promi
     '## Per run',
     '',
     runsTable,
+    ...cpuNote(res.runs),
     '## Read-out cost (issue 5: < 5% of the forward passes)',
     '',
     `Over all test sweeps: forward passes ${(t.forwardMs / 1000).toFixed(1)} s for ${t.rowSteps} row-steps (${(t.forwardMs / t.rowSteps).toFixed(2)} ms per row-step); all read-outs for all k ${(t.readoutMs / 1000).toFixed(2)} s: **${(100 * t.readoutOverhead).toFixed(2)}%** of the forward time.`,
@@ -215,8 +224,8 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     ]),
   );
   const modelTable = markdownTable(
-    ['variant', 'seed', 'solved %', 'cell acc %', 'AA_y', 'AA_z', 'AA_pred', 'train s'],
-    res.runs.map((r) => [r.variant, r.seed, (100 * r.solved).toFixed(1), (100 * r.cellAcc).toFixed(1), f3(r.alignment.aaY), f3(r.alignment.aaZ), f3(r.alignment.aaPred), r.trainSeconds.toFixed(0)]),
+    ['variant', 'seed', 'solved %', 'cell acc %', 'AA_y', 'AA_z', 'AA_pred', 'train s', ...cpuHeader(res.runs)],
+    res.runs.map((r) => [r.variant, r.seed, (100 * r.solved).toFixed(1), (100 * r.cellAcc).toFixed(1), f3(r.alignment.aaY), f3(r.alignment.aaZ), f3(r.alignment.aaPred), r.trainSeconds.toFixed(0), ...cpuCell(res.runs, r)]),
   );
   const steps = res.runs[0]?.alignment.agreement.steps ?? [];
   const show = steps.filter((s, i) => i === 0 || i === steps.length - 1 || (s & (s - 1)) === 0);
@@ -269,6 +278,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     'Per trained model:',
     '',
     modelTable,
+    ...cpuNote(res.runs),
     'Prediction agreement between run 1 and run 2 per step (mean over seeds):',
     '',
     curveTable,

@@ -249,6 +249,8 @@ export interface ExpARun {
   init: 'static' | 'random';
   seed: number;
   trainSeconds: number;
+  /** Trained to plateau: process CPU seconds of training and validation (`PlateauResult.cpuSeconds`), where measured. */
+  cpuSeconds?: number;
   /** Validation curve: optimizer step → solved of the single read-out at s = valSteps (and training seconds so far, when trained to plateau). */
   validation: { step: number; solved: number; trainSeconds?: number }[];
   bestStep: number;
@@ -295,7 +297,7 @@ export async function runExpAJob(data: ExperimentData, scale: ExperimentScale, i
     const { trainer, result, best } = await trainJobToPlateau(data, scale, { name: init, latentInit: init }, seed, label, log, store);
     try {
       const run = await testExpA(data, scale, init, seed, trainer.network, { step: result.bestStep, solved: result.bestValSolved, weights: best }, result.validation, result.trainSeconds, label, log);
-      return { ...run, stoppedBy: result.stoppedBy, steps: result.steps };
+      return { ...run, stoppedBy: result.stoppedBy, steps: result.steps, ...(result.cpuSeconds === undefined ? {} : { cpuSeconds: result.cpuSeconds }) };
     } finally {
       trainer.dispose();
     }
@@ -437,6 +439,8 @@ export interface ExpBRun {
   variant: string;
   seed: number;
   trainSeconds: number;
+  /** Trained to plateau: process CPU seconds of training and validation (`PlateauResult.cpuSeconds`), where measured. */
+  cpuSeconds?: number;
   /** Final EMA model on the whole test split at s = alignmentSteps. */
   solved: number;
   cellAcc: number;
@@ -479,7 +483,7 @@ export async function runExpBJob(data: ExperimentData, scale: ExperimentScale, v
     try {
       writeWeights(trainer.network, best); // the best validation's EMA weights, now the live weights
       const run = await testExpB(data, scale, variant, seed, trainer.network, aaBatch, result.trainSeconds, label, log);
-      return { ...run, stoppedBy: result.stoppedBy, steps: result.steps, bestStep: result.bestStep, bestValSolved: result.bestValSolved, validation: result.validation };
+      return { ...run, stoppedBy: result.stoppedBy, steps: result.steps, bestStep: result.bestStep, bestValSolved: result.bestValSolved, validation: result.validation, ...(result.cpuSeconds === undefined ? {} : { cpuSeconds: result.cpuSeconds }) };
     } finally {
       trainer.dispose();
     }

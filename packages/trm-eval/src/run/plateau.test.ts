@@ -99,6 +99,7 @@ describe('readJobProgress: a saved job file is checked before it is used', () =>
       ['{"validation": [{"step": 1}], "best": null, "reference": 0, "sinceImprovement": 0}', /expected validation points/],
       ['{"validation": [], "best": {"step": "a"}, "reference": 0, "sinceImprovement": 0}', /expected best = null or/],
       ['{"validation": [], "best": null, "reference": 0, "sinceImprovement": -1}', /expected reference and sinceImprovement/],
+      ['{"validation": [{"step": 1, "solved": 0, "trainSeconds": 1, "cpuSeconds": -2}], "best": null, "reference": 0, "sinceImprovement": 0}', /expected cpuSeconds to be absent or a number >= 0/],
     ] as [string, RegExp][]) {
       expect(() => readJobProgress(blob(text), 'job'), text).toThrow(ConfigError);
       expect(() => readJobProgress(blob(text), 'job'), text).toThrow(re);
@@ -163,6 +164,51 @@ describe('trainToPlateau: a stopped job resumed under a rule with minSteps', () 
     expect(resumed.best).toEqual(fresh.best);
     resumed.trainer.dispose();
     fresh.trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+  it('records process CPU seconds per validation, carries them across a resume, and leaves them out where not measured', async () => {
+    const before = tf.memory().numTensors;
+    const plain = { patience: 2, minDelta: 0.05 };
+    const cpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
+    const store = memory();
+    const c0 = cpu();
+    const first = await run(plain, store, 0);
+    const c1 = cpu();
+    const firstCpu = first.result.validation.map((v) => v.cpuSeconds!);
+    expect(firstCpu).toHaveLength(4);
+    for (let i = 1; i < firstCpu.length; i++) expect(firstCpu[i]!).toBeGreaterThanOrEqual(firstCpu[i - 1]!);
+    expect(firstCpu[0]!).toBeGreaterThan(0);
+    expect(first.result.cpuSeconds).toBe(firstCpu.at(-1));
+    expect(first.result.cpuSeconds!).toBeLessThanOrEqual(c1 - c0); // a part of the process's CPU time over the call
+    first.trainer.dispose();
+    const resumed = await run({ ...plain, minSteps: 6 }, store, 4);
+    const more = resumed.result.validation.slice(4).map((v) => v.cpuSeconds!);
+    expect(more).toHaveLength(2);
+    expect(more[0]!).toBeGreaterThan(firstCpu.at(-1)!); // cumulative over both sessions
+    expect(resumed.result.cpuSeconds).toBe(more[1]);
+    resumed.trainer.dispose();
+
+    // Where the platform has no process CPU clock (a browser) nothing is recorded; a job resumed from such a save
+    // does not invent the missing part (its total stays unknown).
+    const original = process.cpuUsage;
+    const store2 = memory();
+    (process as { cpuUsage?: unknown }).cpuUsage = undefined;
+    let noClock;
+    try {
+      noClock = await run(plain, store2, 0);
+    } finally {
+      process.cpuUsage = original;
+    }
+    expect(noClock.result.validation.every((v) => v.cpuSeconds === undefined)).toBe(true);
+    expect(noClock.result.cpuSeconds).toBeUndefined();
+    noClock.trainer.dispose();
+    const after = await run({ ...plain, minSteps: 6 }, store2, 4);
+    expect(after.result.steps).toBe(6);
+    expect(after.result.cpuSeconds).toBeUndefined();
+    after.trainer.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

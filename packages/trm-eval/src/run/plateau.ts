@@ -38,6 +38,12 @@ export interface ValidationPoint {
   step: number;
   solved: number;
   trainSeconds: number;
+  /**
+   * CPU seconds the process spent on this job up to here (training and validation), where the platform reports
+   * process CPU time (Node's `process.cpuUsage`); unlike `trainSeconds` (wall time) it excludes time the process was
+   * paused or waiting for a core. Absent where not measured (browsers, and jobs saved before it was recorded).
+   */
+  cpuSeconds?: number;
 }
 
 export interface PlateauResult {
@@ -48,6 +54,8 @@ export interface PlateauResult {
   /** Optimizer steps run. */
   steps: number;
   trainSeconds: number;
+  /** CPU seconds of training and validation (see `ValidationPoint.cpuSeconds`); absent when any part was not measured. */
+  cpuSeconds?: number;
   /** True when this run continued from a saved snapshot. */
   resumed: boolean;
 }
@@ -120,6 +128,7 @@ function checkProgress(text: string, label: string): Progress {
   for (const e of p.validation as unknown[]) {
     const r = e as Record<string, unknown>;
     if (!r || !num(r.step) || !num(r.solved) || !num(r.trainSeconds)) throw bad('validation points { step, solved, trainSeconds }');
+    if (r.cpuSeconds !== undefined && (!num(r.cpuSeconds) || (r.cpuSeconds as number) < 0)) throw bad('cpuSeconds to be absent or a number >= 0');
   }
   const b = p.best as Record<string, unknown> | null;
   if (b !== null && (!b || !num(b.step) || !num(b.solved))) throw bad('best = null or { step, solved }');
@@ -140,6 +149,14 @@ function parseProgress(bytes: Uint8Array, label: string): { progress: Progress; 
   const best: Weights = new Map();
   for (const [k, t] of f.tensors) best.set(k, toFloat32(t));
   return { progress, best: best.size > 0 ? best : null };
+}
+
+/** Process CPU seconds (user + system) where the platform reports them, else null. */
+export function processCpuSeconds(): number | null {
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (typeof p?.cpuUsage !== 'function') return null;
+  const u = p.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** The stopping rule's state after one more validation score. Pure; exported for tests. */
@@ -199,6 +216,10 @@ export async function trainToPlateau(options: {
       return null;
     };
     let stop = progress.validation.length > 0 ? stopOf() : null;
+    // CPU seconds so far: carried over from the saved progress (null when a saved point lacks it: unknown from then on).
+    const lastSaved = progress.validation.at(-1);
+    let cpuBase: number | null = lastSaved === undefined ? 0 : (lastSaved.cpuSeconds ?? null);
+    let cpuMark = processCpuSeconds();
     while (!stop) {
       const m = await trainer.trainStep();
       if (m.step % evalInterval !== 0 && m.step < total && !(rule.maxTrainSeconds !== undefined && m.seconds >= rule.maxTrainSeconds)) continue;
@@ -213,7 +234,10 @@ export async function trainToPlateau(options: {
         progress.sinceImprovement = next.sinceImprovement;
         return s;
       });
-      progress.validation.push({ step: m.step, solved, trainSeconds: m.seconds });
+      const cpuNow = processCpuSeconds();
+      cpuBase = cpuBase === null || cpuMark === null || cpuNow === null ? null : cpuBase + (cpuNow - cpuMark);
+      cpuMark = cpuNow;
+      progress.validation.push({ step: m.step, solved, trainSeconds: m.seconds, ...(cpuBase === null ? {} : { cpuSeconds: cpuBase }) });
       log(`${label} step ${m.step}/${total}: loss ${m.loss.toFixed(3)}, val ${(100 * solved).toFixed(1)}% (best ${(100 * progress.best!.solved).toFixed(1)}% at ${progress.best!.step}, ${progress.sinceImprovement}/${rule.patience} without a ≥ ${(100 * rule.minDelta).toFixed(1)}-pt rise; ${m.seconds.toFixed(0)} s training)`);
       stop = stopOf();
       if (store) await store.save(label, pack(snapshotToSafetensors(await trainer.snapshot()), progressBytes(progress, best)));
@@ -223,7 +247,7 @@ export async function trainToPlateau(options: {
     return {
       trainer,
       best,
-      result: { validation: progress.validation, bestStep: progress.best.step, bestValSolved: progress.best.solved, stoppedBy: stop, steps: trainer.step, trainSeconds: last.trainSeconds, resumed: saved !== null },
+      result: { validation: progress.validation, bestStep: progress.best.step, bestValSolved: progress.best.solved, stoppedBy: stop, steps: trainer.step, trainSeconds: last.trainSeconds, ...(last.cpuSeconds === undefined ? {} : { cpuSeconds: last.cpuSeconds }), resumed: saved !== null },
     };
   } catch (err) {
     trainer.dispose();
