@@ -333,13 +333,23 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
     if (!diff) continue;
     md.push(`- *Exp A's question: does breadth help like depth?* ${label}: ` + verdict(diff, diff.tP, `${diff.n} seeds, paired t-test; ${signFlip(diff)}`, label.startsWith('depth') ? 'the deeper test scores higher' : 'breadth at no more forward passes scores higher than depth', label.startsWith('depth') ? 'the deeper test scores lower' : 'depth scores higher than breadth at no more forward passes'));
   }
+  // The two inits of one seed share initial weights and data order: matched by seed (added after the 6×6 interim
+  // results; the verdict above stays the unpaired Mann–Whitney stated before the run).
+  const matchedLine = () => {
+    const seeds = rand.map((r) => r.seed).filter((sd) => stat.some((x) => x.seed === sd));
+    if (seeds.length < 2) return '';
+    const by = (rs: typeof runs) => perSeed(seeds.map((sd) => rs.find((r) => r.seed === sd)!), 'single', 1, sN);
+    const d = safe(() => pairedDiff(by(stat), by(rand)));
+    return d ? ` Matched by seed (the two inits of a seed share initial weights and data order; this paired view was added after the interim results, so it is exploratory and the verdict stays the Mann–Whitney one): random − static = ${ptsI(d)}, ${pairedPs(d)} (${seeds.length} seeds).` : '';
+  };
   if (stat.length >= 2 && rand.length >= 2) {
     const sv = perSeed(stat, 'single', 1, sN);
     const rv = perSeed(rand, 'single', 1, sN);
     const mw = safe(() => mannWhitney(rv, sv)) ?? { u: NaN, p: 1, exact: false };
     md.push(
       `- *Blog: random latent inits lower accuracy.* Single read-out at s = ${sN}: random ${pctI(meanCI(rv))} vs static ${pctI(meanCI(sv))} (means over seeds, t CIs); Mann–Whitney U = ${mw.u}, ${formatP(mw.p)}${mw.exact ? ' (exact)' : ''}, unpaired (different models). ` +
-        (mw.p < 0.05 ? `**Shown** at this power: ${mean(rv) < mean(sv) ? 'random init scores lower' : 'random init scores higher'}.` : '**Not resolved at this power.**'),
+        (mw.p < 0.05 ? `**Shown** at this power: ${mean(rv) < mean(sv) ? 'random init scores lower' : 'random init scores higher'}.` : '**Not resolved at this power.**') +
+        matchedLine(),
     );
   }
   md.push('');
@@ -428,26 +438,46 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   }
   if (crow.length) md.push(markdownTable(['AA', 'Pearson r [95% CI], p', 'Spearman'], crow));
 
-  // Variant vs variant: Mann–Whitney (unpaired: different trainings).
+  // Variant vs variant. Models of one seed share their initial weights and data order across variants (the seed
+  // drives both; only the variant's init and draws differ), so the design is matched by seed: the paired difference
+  // over the seeds both variants have (t CI, paired t p, sign-flip p) carries the verdicts; Mann–Whitney (unpaired)
+  // is given beside it as a distribution-free check that ignores the matching.
   const ref = variants.includes('random init') ? 'random init' : null;
   const mrow: (string | number)[][] = [];
-  const mw: Record<string, { solved: ReturnType<typeof mannWhitney>; aa: ReturnType<typeof mannWhitney>; dSolved: number; dAA: number }> = {};
+  type VsResult = { base: string; seeds: number; solved: ReturnType<typeof pairedDiff> | null; aa: ReturnType<typeof pairedDiff> | null; mwSolved: ReturnType<typeof mannWhitney> | null; mwAA: ReturnType<typeof mannWhitney> | null };
+  const vs: Record<string, VsResult> = {};
+  const signed = (x: number, f: (v: number) => string) => `${x >= 0 ? '+' : '−'}${f(Math.abs(x))}`;
   for (const v of variants) {
     const base = v === 'random init' ? 'baseline' : ref;
     if (!base || v === base || !variants.includes(base) || v === 'baseline') continue;
     const a = of(v);
     const b = of(base);
-    if (a.length < 2 || b.length < 2) continue;
-    const ms = safe(() => mannWhitney(a.map((r) => r.solved), b.map((r) => r.solved)));
-    const ma = safe(() => mannWhitney(a.map(aaPred), b.map(aaPred)));
-    if (!ms || !ma) continue;
-    const m = { solved: ms, aa: ma, dSolved: mean(a.map((r) => r.solved)) - mean(b.map((r) => r.solved)), dAA: mean(a.map(aaPred)) - mean(b.map(aaPred)) };
-    mw[v] = m;
-    mrow.push([`${v} vs ${base}`, `${m.dSolved >= 0 ? '+' : '−'}${Math.abs(100 * m.dSolved).toFixed(1)} pts; U = ${m.solved.u}, ${formatP(m.solved.p)}`, `${m.dAA >= 0 ? '+' : '−'}${Math.abs(m.dAA).toFixed(3)}; U = ${m.aa.u}, ${formatP(m.aa.p)}`]);
+    const seeds = a.map((r) => r.seed).filter((sd) => b.some((x) => x.seed === sd));
+    const pa = seeds.map((sd) => a.find((r) => r.seed === sd)!);
+    const pb = seeds.map((sd) => b.find((r) => r.seed === sd)!);
+    const solvedD = seeds.length >= 2 ? safe(() => pairedDiff(pb.map((r) => r.solved), pa.map((r) => r.solved))) : null;
+    const aaD = seeds.length >= 2 ? safe(() => pairedDiff(pb.map(aaPred), pa.map(aaPred))) : null;
+    const mwSolved = a.length >= 2 && b.length >= 2 ? safe(() => mannWhitney(a.map((r) => r.solved), b.map((r) => r.solved))) : null;
+    const mwAA = a.length >= 2 && b.length >= 2 ? safe(() => mannWhitney(a.map(aaPred), b.map(aaPred))) : null;
+    if (!solvedD && !aaD && !mwSolved && !mwAA) continue;
+    vs[v] = { base, seeds: seeds.length, solved: solvedD, aa: aaD, mwSolved, mwAA };
+    const mwText = (m: ReturnType<typeof mannWhitney> | null, d: number, f: (v: number) => string) => (m ? `difference of means ${signed(d, f)}; U = ${m.u}, ${formatP(m.p)}` : '–');
+    mrow.push([
+      `${v} − ${base}`,
+      seeds.length,
+      solvedD ? `${ptsI(solvedD)}, ${pairedPs(solvedD)}` : '–',
+      aaD ? `${signed(aaD.estimate, (x) => x.toFixed(3))} [${aaD.lo.toFixed(3)}, ${aaD.hi.toFixed(3)}], ${pairedPs(aaD)}` : '–',
+      mwText(mwSolved, mean(a.map((r) => r.solved)) - mean(b.map((r) => r.solved)), (x) => `${(100 * x).toFixed(1)} pts`),
+      mwText(mwAA, mean(a.map(aaPred)) - mean(b.map(aaPred)), (x) => x.toFixed(3)),
+    ]);
   }
   if (mrow.length) {
-    md.push('### Variant vs variant (Mann–Whitney U, two-sided; difference of the means over seeds)', '');
-    md.push(markdownTable(['comparison', 'solved', 'AA_pred'], mrow));
+    md.push('### Variant vs variant (matched by seed: paired difference over seeds; Mann–Whitney beside it)', '');
+    md.push(
+      'Models of one seed start from the same initial weights and see the same data order in every variant (the seed drives both; only the variant\'s latent init and randomised draws differ), so the design is matched by seed: the paired difference over the seeds both variants have — mean, 95% Student-t CI, paired t-test p and the exact sign-flip p — carries the verdicts below (decided 2026-12-06, before any Exp B model of the 6×6 run had trained). Mann–Whitney U (unpaired, two-sided, difference of the means) is given beside it as a distribution-free check that ignores the matching.',
+      '',
+    );
+    md.push(markdownTable(['comparison', 'seeds paired', 'solved, paired', 'AA_pred, paired', 'solved, Mann–Whitney', 'AA_pred, Mann–Whitney'], mrow));
   }
 
   // z vs y, paired over models.
@@ -458,22 +488,22 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const r = corr.AA_pred;
   md.push(`- *Blog: AA correlates with accuracy.* ` + (r ? verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI) : 'Fewer than 4 models: not measured.'));
   md.push(`- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y over models: ` + (zy ? verdict(zy, zy.tP, `${runs.length} models, paired t-test; ${signFlip(zy)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI) : 'not measured.'));
-  const ri = mw['random init'];
-  md.push(
-    `- *Blog: random latent inits decrease AA and accuracy.* ` +
-      (ri
-        ? `Random init vs baseline: solved ${ri.dSolved >= 0 ? '+' : '−'}${Math.abs(100 * ri.dSolved).toFixed(1)} pts (${formatP(ri.solved.p)}), AA_pred ${ri.dAA >= 0 ? '+' : '−'}${Math.abs(ri.dAA).toFixed(3)} (${formatP(ri.aa.p)}), Mann–Whitney over seeds. ` +
-          (ri.solved.p < 0.05 || ri.aa.p < 0.05 ? `**Shown** at this power: ${[ri.solved.p < 0.05 ? `accuracy ${ri.dSolved < 0 ? 'lower' : 'higher'}` : '', ri.aa.p < 0.05 ? `AA ${ri.dAA < 0 ? 'lower' : 'higher'}` : ''].filter(Boolean).join(', ')} with random init.` : '**Not resolved at this power.**')
-        : 'not measured.'),
-  );
-  const tv = Object.entries(mw).filter(([v]) => v.startsWith('rand T'));
+  const aaFmt = (i: Interval) => `${signed(i.estimate, (x) => x.toFixed(3))} [${i.lo.toFixed(3)}, ${i.hi.toFixed(3)}]`;
+  const vsVerdict = (v: string, m: VsResult, what: 'accuracy' | 'AA') => {
+    const d = what === 'accuracy' ? m.solved : m.aa;
+    const label = what === 'accuracy' ? 'solved' : 'AA_pred';
+    if (!d) return `${label}: fewer than 2 seeds in both: not measured`;
+    return `${label} ` + verdict(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`, `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`, what === 'accuracy' ? ptsI : aaFmt);
+  };
+  const ri = vs['random init'];
+  md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy')}; ${vsVerdict('random init', ri, 'AA')}` : 'not measured.'));
+  const tv = Object.entries(vs).filter(([v]) => v.startsWith('rand T'));
   md.push(
     `- *Blog: randomising T gives the largest accuracy and AA gains.* ` +
-      (tv.length
-        ? tv.map(([v, m]) => `${v} vs random init: solved ${m.dSolved >= 0 ? '+' : '−'}${Math.abs(100 * m.dSolved).toFixed(1)} pts (${formatP(m.solved.p)}), AA_pred ${m.dAA >= 0 ? '+' : '−'}${Math.abs(m.dAA).toFixed(3)} (${formatP(m.aa.p)})`).join('; ') +
-          '. ' + (tv.some(([, m]) => (m.solved.p < 0.05 && m.dSolved > 0) || (m.aa.p < 0.05 && m.dAA > 0)) ? '**A gain is shown** where p < 0.05 above.' : '**No gain resolved at this power.**')
-        : 'no rand T variant in this run.'),
+      (tv.length ? tv.map(([v, m]) => `${v} − ${m.base}: ${vsVerdict(v, m, 'accuracy')}; ${vsVerdict(v, m, 'AA')}`).join(' ') : 'no rand T variant in this run.'),
   );
+  const others = Object.entries(vs).filter(([v]) => v !== 'random init' && !v.startsWith('rand T'));
+  if (others.length) md.push(`- *The other randomised variants against random init (no claim of the blog's to test; reported for completeness).* ` + others.map(([v, m]) => `${v} − ${m.base}: ${vsVerdict(v, m, 'accuracy')}; ${vsVerdict(v, m, 'AA')}`).join(' '));
   md.push('');
   return { markdown: md, files };
 }

@@ -5,7 +5,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkLeaksEachTest } from '@trm-ts/testing';
 import { experimentAReport, experimentBReport } from './experiment-report.js';
-import { expAStats } from './experiment-stats.js';
+import { expAStats, expBStats } from './experiment-stats.js';
 import { CPU6_SCALE, EXP_B_GRID, EXP_B_VARIANTS, experimentAJobs, experimentBJobs, experimentProtocol, trainConfig, runExperimentA, runExperimentJobsStacked, runExperimentB, runExperimentJob, type ExpARun, type ExpBRun, type ExperimentData, type ExperimentDataset, type ExperimentJobResult, type ExperimentScale } from './experiments.js';
 import { fractionOf } from './puzzle-record.js';
 
@@ -170,6 +170,34 @@ describe('runExperimentB', () => {
     expect(report.markdown).toContain('Correlation of AA with solved: not computed (2 trained models; at least 3 needed)'); // r over 2 points is always ±1
     expect(report.markdown).toMatch(/\| rand T w1 \| init random, recursions ±1 \|/);
     expect(XMLValidator.validate(report.files['exp-b-aa.svg']!)).toBe(true);
+  });
+});
+
+describe('Exp B statistics: variants matched by seed', () => {
+  it('pairs each variant with its reference over the seeds both have (t CI, p) and keeps Mann–Whitney beside it (hand-computed values)', async () => {
+    const res = await runExperimentB(data, { scale: TINY, variants: [EXP_B_VARIANTS[0]!] });
+    const t = res.runs[0]!;
+    const run = (variant: string, seed: number, solved: number, aaPred: number): ExpBRun => ({ ...t, variant, seed, solved, alignment: { ...t.alignment, aaPred } });
+    const synthetic = {
+      ...res,
+      variants: [EXP_B_VARIANTS[0]!, EXP_B_VARIANTS[1]!, EXP_B_VARIANTS[2]!],
+      runs: [
+        run('baseline', 1, 0.5, 0.8), run('baseline', 2, 0.6, 0.7), run('baseline', 3, 0.7, 0.9),
+        run('random init', 1, 0.55, 0.7), run('random init', 2, 0.66, 0.65), run('random init', 3, 0.77, 0.85),
+        run('rand T w1', 1, 0.57, 0.75), run('rand T w1', 2, 0.65, 0.71),
+      ],
+    };
+    const md = (await expBStats(synthetic))!.markdown.join('\n');
+    // random init − baseline, by seed: solved +5, +6, +7 pts → mean 6.0, t(2) CI [3.5, 8.5], p = 0.0091 (scipy);
+    // AA_pred −0.10, −0.05, −0.05 → −0.067 [−0.138, 0.005], p = 0.057.
+    const row = md.split('\n').find((l) => l.startsWith('| random init − baseline | 3 |'))!;
+    expect(row).toContain('+6.0 pts [3.5, 8.5], paired t-test p = 0.0091');
+    expect(row).toContain('−0.067 [-0.138, 0.005], paired t-test p = 0.057');
+    expect(row).toMatch(/difference of means \+6\.0 pts; U = \d+(\.\d+)?, p = /);
+    // rand T w1 has seeds 1 and 2 only: paired over those two (+2, −1 pts → +0.5 [−18.6, 19.6], p = 0.80).
+    expect(md).toContain('| rand T w1 − random init | 2 | +0.5 pts [-18.6, 19.6], paired t-test p = 0.80');
+    expect(md).toContain('- *Blog: random latent inits decrease AA and accuracy.* Random init − baseline: solved **Shown** at this power: random init solves more than baseline (+6.0 pts [3.5, 8.5], p = 0.0091, 3 seeds, paired by seed, t-test');
+    expect(md).toContain('AA_pred **Not resolved at this power**: −0.067 [-0.138, 0.005], p = 0.057');
   });
 });
 
