@@ -58,7 +58,7 @@ function independenceLine(p: ExperimentProtocol, which: 'A' | 'B', shared?: read
   const b = which === 'B' ? p.seeds : p.scale.seeds;
   const overlap = b.filter((s) => a.includes(s));
   if (overlap.length) return [`- **Not independent of Exp ${which === 'A' ? 'B' : 'A'}**: seeds ${overlap.join(', ')} are used by both experiments, and Exp B's baseline and random-init models of a seed are the same trainings as Exp A's static- and random-init models of that seed.`];
-  return [`- **Independence**: Exp A's seeds (${a.join(', ')}) and Exp B's (${b.join(', ')}) differ${which === 'A' ? " (Exp B's as the scale sets them)" : ''}, so the two experiments use different trained models and are independent evidence${which === 'A' ? ' unless Exp B is run with these seeds (its report then says so)' : ''}.`];
+  return [`- **Independence**: Exp A's seeds (${a.join(', ')}) and Exp B's (${b.join(', ')}) differ${which === 'A' ? " (Exp B's as the scale sets them)" : ''}, so the two experiments use different trained models and are independent evidence${which === 'A' ? ". An Exp B run with this run's seeds (`--seeds " + a.join(',') + " --reuse-models <this folder>`) shares its baseline and random-init models with this run and is then not independent evidence of it; its report lists the shared models" : ''}.`];
 }
 
 function protocolSection(p: ExperimentProtocol, command: string, which: 'A' | 'B' = 'A', shared?: readonly { job: string; from: string }[]): string {
