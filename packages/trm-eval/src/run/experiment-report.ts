@@ -237,7 +237,10 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
     }),
   );
   const solved = res.runs.map((r) => r.solved);
-  const r = (f: (x: (typeof res.runs)[number]) => number | undefined) => signed(pearson(res.runs.map((x) => f(x) ?? NaN), solved));
+  const r = (f: (x: (typeof res.runs)[number]) => number | undefined) => {
+    const v = pearson(res.runs.map((x) => f(x) ?? NaN), solved);
+    return Number.isFinite(v) ? signed(v) : 'not computable (no variation)';
+  };
   const findings = [
     res.runs.length >= 3
       ? `- Pearson correlation over the ${res.runs.length} trained models between solved and AA_pred: ${r((x) => x.alignment.aaPred)}; AA_z: ${r((x) => x.alignment.aaZ)}; AA_y: ${r((x) => x.alignment.aaY)}.`
@@ -252,7 +255,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
       findings.push(`- ${b.v.name} vs random init: solved ${pts(b.solved - rnd.solved)}, AA_pred ${signed(b.aaPred - rnd.aaPred)}, AA_z ${signed(b.aaZ - rnd.aaZ)}.`);
     }
   }
-  findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${res.interim ? `the finished seeds (${byVariant.map((b) => `${b.v.name} ${res.runs.filter((r) => r.variant === b.v.name).length}`).join(', ')})` : `${p.seeds.length} seeds`} — differences smaller than this are not evidence.`);
+  findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${res.interim ? `the finished seeds (${byVariant.map((b) => `${b.v.name} ${res.runs.filter((r) => r.variant === b.v.name).length}`).join(', ')})` : `${p.seeds.length} seeds`} — the spread between models of one variant; variant comparisons are matched by seed and judged by the spread of the per-seed differences (Statistics above).`);
   const N = p.scale.alignmentSteps;
   const stats = await expBStats(res);
   Object.assign(files, stats?.files ?? {});

@@ -484,7 +484,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const zy = runs.length >= 2 ? safe(() => pairedDiff(runs.map((r) => r.alignment.aaY ?? NaN), runs.map((r) => r.alignment.aaZ ?? NaN))) : null;
 
   md.push('### What this does and does not show (next to each of the blog\'s claims)', '');
-  md.push('A finding is stated only when its 95% interval (or, for Mann–Whitney, its p < 0.05) excludes "no effect"; otherwise the numbers are given as "not resolved at this power".', '');
+  md.push('A finding is stated only when its 95% interval excludes "no effect"; otherwise the numbers are given as "not resolved at this power".', '');
   const r = corr.AA_pred;
   md.push(`- *Blog: AA correlates with accuracy.* ` + (r ? verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI) : 'Fewer than 4 models: not measured.'));
   md.push(`- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y over models: ` + (zy ? verdict(zy, zy.tP, `${runs.length} models, paired t-test; ${signFlip(zy)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI) : 'not measured.'));
@@ -492,7 +492,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const vsVerdict = (v: string, m: VsResult, what: 'accuracy' | 'AA') => {
     const d = what === 'accuracy' ? m.solved : m.aa;
     const label = what === 'accuracy' ? 'solved' : 'AA_pred';
-    if (!d) return `${label}: fewer than 2 seeds in both: not measured`;
+    if (!d) return m.seeds < 2 ? `${label}: fewer than 2 seeds in both: not measured` : `${label}: **not computable** (no variation in the per-seed differences)`;
     return `${label} ` + verdict(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`, `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`, what === 'accuracy' ? ptsI : aaFmt);
   };
   const ri = vs['random init'];
