@@ -80,6 +80,11 @@ describe('trm experiment (end to end, smoke scale)', () => {
     // A finished job keeps its final snapshot (to continue under a raised cap, or to be shared with Exp B).
     expect(readdirSync(join(cut, 'jobs')).filter((f) => f.endsWith('.snapshot')).length).toBe(readdirSync(join(cut, 'jobs')).filter((f) => f.endsWith('.json')).length);
     expect(readFileSync(join(cut, 'report.md'), 'utf8')).toMatch(/^# /);
+    // The resumed run's wall time is its last invocation's, and the report says so; the uninterrupted one's is not marked.
+    expect((b as { resumed?: unknown }).resumed).toEqual({ jobs: 2, total: 5 }); // one finished, one in training
+    expect((a as { resumed?: unknown }).resumed).toBeUndefined();
+    expect(readFileSync(join(cut, 'report.md'), 'utf8')).toMatch(/Total wall time\*\*: \d+\.\d min with 1 worker process — \*\*of the last invocation only\*\*: 2 of 5 models had finished or started in earlier invocations/);
+    expect(readFileSync(join(whole, 'report.md'), 'utf8')).not.toMatch(/of the last invocation only/);
   });
 
   it('a raised step cap (--steps) applies to a saved job: it resumes to the same result as a run started with that cap', async () => {

@@ -247,10 +247,15 @@ async function runExperiment(which: 'A' | 'B', opts: ExperimentCliOptions, io: C
   const log = (l: string) => note(io, `[${((performance.now() - t0) / 60000).toFixed(1)} min] ${l}`);
   log(`data ready; backend ${info.backend} ${JSON.stringify(info.details)}`);
   if (opts.reuseModels !== undefined) shareExpAModels(resolve(opts.reuseModels), join(out, 'jobs'), bJobs, log);
+  // Jobs finished or started by earlier invocations of this command (results, snapshots, shared models): the
+  // report's total wall time is then this invocation's only, and says so.
+  const allJobs = which === 'A' ? experimentAJobs(aSeeds) : bJobs;
+  const earlier = opts.stack ? 0 : allJobs.filter((j) => ['.json', '.snapshot'].some((ext) => existsSync(join(out, 'jobs', `${jobFileName(j)}${ext}`)))).length;
   const runJobs = opts.stack ? undefined : resumableJobs(join(out, 'jobs'), log, (onResult) => (workers > 1 ? processPool(workers, io.argv ?? [], log, onResult) : inProcess(data, scale, log, join(out, 'jobs'), onResult)));
   const stack = opts.stack === true;
   const result = which === 'A' ? await runExperimentA(data, { scale, seeds, log, runJobs, stack }) : await runExperimentB(data, { scale, seeds, log, runJobs, stack });
   result.workers = workers > 1 && !opts.stack ? workers : 1;
+  if (earlier > 0) result.resumed = { jobs: earlier, total: allJobs.length };
   if (result.experiment === 'B') {
     const shared = sharedModels(join(out, 'jobs'), bJobs);
     if (shared.length) result.sharedModels = shared;

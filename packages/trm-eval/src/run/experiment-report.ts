@@ -80,9 +80,10 @@ function protocolSection(p: ExperimentProtocol, command: string, which: 'A' | 'B
   ].join('\n');
 }
 
-function wallTimeLine(res: { seconds: number; workers?: number; interim?: InterimInfo }): string {
+function wallTimeLine(res: { seconds: number; workers?: number; interim?: InterimInfo; resumed?: { jobs: number; total: number } }): string {
   if (res.interim) return '- **Total wall time**: not known until the last model finishes (interim report); each model\'s training seconds are in the per-run table.';
   const w = res.workers ? ` with ${res.workers} worker process${res.workers === 1 ? '' : 'es'}` : '';
+  if (res.resumed) return `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${w} — **of the last invocation only**: ${res.resumed.jobs} of ${res.resumed.total} models had finished or started in earlier invocations of the same command (the run was resumed), so the experiment took longer in all; each model's training seconds, summed over invocations, are in the per-run table.`;
   return `- **Total wall time**: ${(res.seconds / 60).toFixed(1)} min${w}.`;
 }
 

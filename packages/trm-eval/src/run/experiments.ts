@@ -275,6 +275,8 @@ export interface ExpAResult {
   seconds: number;
   /** Models trained at a time (worker processes), when the caller ran the jobs in parallel. */
   workers?: number;
+  /** Set when this invocation resumed a run: how many of its `total` jobs earlier invocations had finished or started (`seconds` is then this invocation's only). */
+  resumed?: { jobs: number; total: number };
   /** Set on a report of the models finished so far, while the experiment still runs (`trm experiment --interim`). */
   interim?: InterimInfo;
 }
@@ -467,6 +469,8 @@ export interface ExpBResult {
   seconds: number;
   /** Models trained at a time (worker processes), when the caller ran the jobs in parallel. */
   workers?: number;
+  /** Set when this invocation resumed a run: how many of its `total` jobs earlier invocations had finished or started (`seconds` is then this invocation's only). */
+  resumed?: { jobs: number; total: number };
   /** Models taken from an Exp A run (the same settings and seed: the same training), e.g. `trm experiment b --reuse-models`. */
   sharedModels?: { job: string; from: string }[];
   /** Set on a report of the models finished so far, while the experiment still runs (`trm experiment --interim`). */
