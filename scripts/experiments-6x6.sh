@@ -7,5 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trm() { node packages/trm-cli/dist/cli.js "$@"; }
-trm experiment a --scale cpu6 --workers 2 --out docs/experiments/exp-a-6x6
+# Exp A is skipped once its result.json exists (rerunning it would only re-assemble the finished jobs).
+[ -f docs/experiments/exp-a-6x6/result.json ] || trm experiment a --scale cpu6 --workers 2 --out docs/experiments/exp-a-6x6
 trm experiment b --scale cpu6 --workers 2 --seeds 101,102,103,104,105 --reuse-models docs/experiments/exp-a-6x6 --out docs/experiments/exp-b-6x6
