@@ -139,6 +139,15 @@ describe('trm experiment (end to end, smoke scale)', () => {
     expect(resB.sharedModels).toEqual([{ job: 'B baseline seed 11', from: 'A static seed 11' }, { job: 'B random init seed 11', from: 'A random seed 11' }]);
     expect(readFileSync(join(b, 'report.md'), 'utf8')).toMatch(/Shared with Exp A\*\*: B baseline seed 11 is the model of A static seed 11; B random init seed 11 is the model of A random seed 11/);
 
+    // An Exp A job finished without its snapshot (older builds deleted them): Exp B trains that model itself and says why.
+    const a2 = join(dir, 'share-a2');
+    cpSync(a, a2, { recursive: true });
+    rmSync(join(a2, 'jobs', 'A-random-seed-11.snapshot'));
+    const rd = await runCli('experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '11', '--workers', '1', '--reuse-models', a2, '--out', join(dir, 'share-d'));
+    expect(rd.code, rd.stderr).toBe(0);
+    expect(rd.stderr).toMatch(/B random init seed 11: A random seed 11 has no snapshot \(finished by a build that deleted finished snapshots\) in .*share-a2; trained here/);
+    expect(rd.stderr).toMatch(/B baseline seed 11: the model of A static seed 11/);
+
     // A random-init snapshot under the baseline's name: refused when it loads, naming the setting that differs.
     const c = join(dir, 'share-c');
     mkdirSync(join(c, 'jobs'), { recursive: true });

@@ -416,7 +416,8 @@ function shareExpAModels(aDir: string, bJobsDir: string, jobs: readonly Experime
     if (existsSync(`${bName}.json`) || existsSync(`${bName}.snapshot`)) continue; // done or in progress here
     const aName = join(aDir, 'jobs', jobFileName(a));
     if (!existsSync(`${aName}.json`) || !existsSync(`${aName}.snapshot`)) {
-      log(`${jobLabel(b)}: ${jobLabel(a)} is not finished in ${aDir}; trained here`);
+      const why = existsSync(`${aName}.json`) ? 'has no snapshot (finished by a build that deleted finished snapshots)' : 'is not finished';
+      log(`${jobLabel(b)}: ${jobLabel(a)} ${why} in ${aDir}; trained here`);
       continue;
     }
     copyFileSync(`${aName}.snapshot`, `${bName}.snapshot.tmp`);
