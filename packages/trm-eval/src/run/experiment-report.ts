@@ -22,7 +22,6 @@ const signed = (v: number, digits = 3) => `${v >= 0 ? '+' : '−'}${Math.abs(v).
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
-/** 4×4 runs of the fixed-step protocol are a smoke test (issue 14): said at the top of their reports. */
 /** The CPU-seconds column of the per-run tables, only when some run measured it (trained to plateau, in Node). */
 const cpuHeader = (runs: readonly { cpuSeconds?: number }[]) => (runs.some((r) => r.cpuSeconds !== undefined) ? ['CPU s (train + val)'] : []);
 const cpuNote = (runs: readonly { cpuSeconds?: number }[]) =>
@@ -31,6 +30,7 @@ const cpuNote = (runs: readonly { cpuSeconds?: number }[]) =>
     : [];
 const cpuCell = (runs: readonly { cpuSeconds?: number }[], r: { cpuSeconds?: number }) => (runs.some((x) => x.cpuSeconds !== undefined) ? [r.cpuSeconds === undefined ? '–' : r.cpuSeconds.toFixed(0)] : []);
 
+/** 4×4 runs of the fixed-step protocol are a smoke test (issue 14): said at the top of their reports. */
 function smokeBanner(p: ExperimentProtocol): string[] {
   if (p.scale.stopping || p.model.seqLen !== 16) return [];
   return [
