@@ -65,7 +65,7 @@ describe('trm experiment (end to end, smoke scale)', () => {
       'B rand T w1 seed 1: not started',
       'B rand n w2 seed 1: not started',
       'B rand N_sup w4 seed 1: not started',
-      `1 of 5 jobs done, 1 in training, 3 not started (${join(cut, 'jobs')})`,
+      `1 of 5 jobs done, 1 in training, 0 trained with the test to run, 3 not started (${join(cut, 'jobs')})`,
     ]);
     const r3 = await runCli(...args, '--out', cut);
     expect(r3.code, r3.stderr).toBe(0);
@@ -138,6 +138,19 @@ describe('trm experiment (end to end, smoke scale)', () => {
     expect(readFileSync(join(a, 'report.md'), 'utf8')).toMatch(/\| train s \| CPU s \(train \+ val\) \|/);
     expect(resB.sharedModels).toEqual([{ job: 'B baseline seed 11', from: 'A static seed 11' }, { job: 'B random init seed 11', from: 'A random seed 11' }]);
     expect(readFileSync(join(b, 'report.md'), 'utf8')).toMatch(/Shared with Exp A\*\*: B baseline seed 11 is the model of A static seed 11; B random init seed 11 is the model of A random seed 11/);
+
+    // --status names shared models; a shared model not yet tested counts as trained with its test to run.
+    const sb = await runCli('experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '11', '--out', b, '--status');
+    expect(sb.code, sb.stderr).toBe(0);
+    expect(lines(sb.stdout)[0]).toMatch(/^B baseline seed 11 \(the model of A static seed 11, shared\): done, stopped by /);
+    const e = join(dir, 'share-e');
+    mkdirSync(join(e, 'jobs'), { recursive: true });
+    copyFileSync(join(a, 'jobs', 'A-static-seed-11.snapshot'), join(e, 'jobs', 'B-baseline-seed-11.snapshot'));
+    writeFileSync(join(e, 'jobs', 'B-baseline-seed-11.shared'), 'A static seed 11');
+    const se = await runCli('experiment', 'b', '--scale', 'smoke-plateau', '--seeds', '11', '--out', e, '--status');
+    expect(se.code, se.stderr).toBe(0);
+    expect(lines(se.stdout)[0]).toMatch(/^B baseline seed 11 \(the model of A static seed 11, shared\): trained \(stopped by (plateau|step cap) at step \d+, best validation .*\), its test not finished$/);
+    expect(lines(se.stdout).at(-1)).toMatch(/^0 of 5 jobs done, 0 in training, 1 trained with the test to run, 4 not started /);
 
     // An Exp A job finished without its snapshot (older builds deleted them): Exp B trains that model itself and says why.
     const a2 = join(dir, 'share-a2');

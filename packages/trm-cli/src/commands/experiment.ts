@@ -369,28 +369,33 @@ function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], sca
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   let done = 0;
   let running = 0;
+  let testPending = 0;
   for (const job of jobs) {
     const name = join(dir, jobFileName(job));
     const label = jobLabel(job);
+    // A model taken from Exp A (--reuse-models) carries a <job>.shared marker naming the A job.
+    const from = existsSync(`${name}.shared`) ? readFileSync(`${name}.shared`, 'utf8').trim().slice(0, 200) : null;
+    const shared = from ? ` (the model of ${from}, shared)` : '';
     if (existsSync(`${name}.json`)) {
       const r = readJobResult(`${name}.json`, job) as { stoppedBy?: string; steps?: number; bestStep?: number; bestValSolved?: number };
       done++;
-      print(io, `${label}: done${r.stoppedBy ? `, stopped by ${r.stoppedBy} at step ${r.steps}` : ''}${r.bestValSolved !== undefined ? `, best validation ${pct(r.bestValSolved)} at step ${r.bestStep}` : ''}`);
+      print(io, `${label}${shared}: done${r.stoppedBy ? `, stopped by ${r.stoppedBy} at step ${r.steps}` : ''}${r.bestValSolved !== undefined ? `, best validation ${pct(r.bestValSolved)} at step ${r.bestStep}` : ''}`);
     } else if (existsSync(`${name}.snapshot`)) {
       const p = readJobProgress(new Uint8Array(readFileSync(`${name}.snapshot`)), label);
-      running++;
       const last = p.validation.at(-1);
       const step = last?.step ?? 0;
       const stopped = scale.stopping && plateauReached(p.sinceImprovement, step, scale.stopping) ? 'plateau' : step >= scale.train.totalSteps ? 'step cap' : null;
       const best = p.best ? `, best validation ${pct(p.best.solved)} at step ${p.best.step}` : '';
+      if (stopped) testPending++;
+      else running++;
       print(io, stopped
-        ? `${label}: trained (stopped by ${stopped} at step ${step}${best}), its test not finished`
+        ? `${label}${shared}: trained (stopped by ${stopped} at step ${step}${best}), its test not finished`
         : `${label}: training, step ${step} of at most ${scale.train.totalSteps}${best}${scale.stopping ? `, ${p.sinceImprovement}/${scale.stopping.patience} validations without a ≥ ${(100 * scale.stopping.minDelta).toFixed(1)}-pt rise` : ''}`);
     } else {
       print(io, `${label}: not started`);
     }
   }
-  print(io, `${done} of ${jobs.length} jobs done, ${running} in training, ${jobs.length - done - running} not started (${dir})`);
+  print(io, `${done} of ${jobs.length} jobs done, ${running} in training, ${testPending} trained with the test to run, ${jobs.length - done - running - testPending} not started (${dir})`);
 }
 
 /** The Exp A job that trains the same model as Exp B job `b` (a variant without randomisation), else null. */
