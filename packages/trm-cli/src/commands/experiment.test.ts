@@ -203,6 +203,7 @@ describe('trm experiment (end to end, smoke scale)', () => {
     const mdB = readFileSync(join(b, 'interim', 'report.md'), 'utf8');
     expect(mdB).toMatch(/not finished: B baseline seed 11, B rand T w1 seed 11, B rand n w2 seed 11, B rand N_sup w4 seed 11\./);
     expect(mdB).not.toMatch(/NaN/);
+    expect(mdB).toMatch(/- \*\*Variants\*\*: random init \(in this interim report only the variants with a finished model; the unfinished models are listed at the top\)\./);
 
     // Nothing finished: exit 2 naming the folder. A damaged or foreign job result: one line naming the job.
     const none = await runCli('experiment', 'a', '--scale', 'smoke-plateau', '--out', join(dir, 'interim-none'), '--interim');
