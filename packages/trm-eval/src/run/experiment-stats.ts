@@ -331,7 +331,7 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
   md.push(`- *Blog: cell-mode was the wrong choice.* cell-mode − puzzle-mode at s = ${sN}: ` + (c3 ? verdict(c3, c3.tP, `${n} t-test; ${signFlip(c3)}`, 'cell-mode beats puzzle-mode', 'cell-mode is worse than puzzle-mode') : 'not measured.'));
   for (const { label, diff } of depthBreadth) {
     if (!diff) continue;
-    md.push(`- *Exp A's question: does breadth help like depth?* ${label}: ` + verdict(diff, diff.tP, `${diff.n} seeds, paired t-test; ${signFlip(diff)}`, label.startsWith('depth') ? 'the deeper test scores higher' : 'breadth at no more forward passes scores higher than depth', label.startsWith('depth') ? 'the deeper test scores lower' : 'depth scores higher than breadth at no more forward passes'));
+    md.push(`- *Exp A's question: does breadth help like depth?* (exploratory: added after the interim results, see Breadth vs depth) ${label}: ` + verdict(diff, diff.tP, `${diff.n} seeds, paired t-test; ${signFlip(diff)}`, label.startsWith('depth') ? 'the deeper test scores higher' : 'breadth at no more forward passes scores higher than depth', label.startsWith('depth') ? 'the deeper test scores lower' : 'depth scores higher than breadth at no more forward passes'));
   }
   // The two inits of one seed share initial weights and data order: matched by seed (added after the 6×6 interim
   // results; the verdict above stays the unpaired Mann–Whitney stated before the run).

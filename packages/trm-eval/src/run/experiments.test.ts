@@ -146,7 +146,7 @@ describe('runExperimentA', () => {
     expect(md).toContain('| depth (random init): single @4 − single @2 | 4 vs 2 |');
     expect(md).toContain('+16.7 pts [-24.7, 58.1], paired t-test');
     expect(md).toContain('+25.0 pts [-80.9, 130.9], paired t-test');
-    expect(md).toContain("- *Exp A's question: does breadth help like depth?* breadth vs depth (random init): confidence k=2 @2 − single @4: **Not resolved at this power**: +33.3 pts [-8.1, 74.7]");
+    expect(md).toContain("- *Exp A's question: does breadth help like depth?* (exploratory: added after the interim results, see Breadth vs depth) breadth vs depth (random init): confidence k=2 @2 − single @4: **Not resolved at this power**: +33.3 pts [-8.1, 74.7]");
   });
 
   it('rejects splits that do not match the training data', async () => {
