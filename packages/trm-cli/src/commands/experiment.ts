@@ -370,11 +370,11 @@ function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], sca
   let done = 0;
   let running = 0;
   let testPending = 0;
+  const sharedFrom = new Map(sharedModels(dir, jobs).map((m) => [m.job, m.from]));
   for (const job of jobs) {
     const name = join(dir, jobFileName(job));
     const label = jobLabel(job);
-    // A model taken from Exp A (--reuse-models) carries a <job>.shared marker naming the A job.
-    const from = existsSync(`${name}.shared`) ? readFileSync(`${name}.shared`, 'utf8').trim().slice(0, 200) : null;
+    const from = sharedFrom.get(label);
     const shared = from ? ` (the model of ${from}, shared)` : '';
     if (existsSync(`${name}.json`)) {
       const r = readJobResult(`${name}.json`, job) as { stoppedBy?: string; steps?: number; bestStep?: number; bestValSolved?: number };
@@ -432,11 +432,11 @@ function shareExpAModels(aDir: string, bJobsDir: string, jobs: readonly Experime
   }
 }
 
-/** The B jobs whose models came from Exp A (their <job>.shared markers). */
+/** The B jobs whose models came from Exp A (their <job>.shared markers, each the A job's label, read up to 200 characters). */
 function sharedModels(bJobsDir: string, jobs: readonly ExperimentJob[]): { job: string; from: string }[] {
   return jobs.flatMap((b) => {
     const marker = join(bJobsDir, `${jobFileName(b)}.shared`);
-    return existsSync(marker) ? [{ job: jobLabel(b), from: readFileSync(marker, 'utf8').trim() }] : [];
+    return existsSync(marker) ? [{ job: jobLabel(b), from: readFileSync(marker, 'utf8').trim().slice(0, 200) }] : [];
   });
 }
 

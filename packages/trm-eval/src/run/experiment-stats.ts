@@ -60,6 +60,11 @@ function seedCI(values: readonly number[]): Interval | null {
 function seedBand(values: readonly number[]): Interval {
   return seedCI(values) ?? { estimate: values[0]!, lo: values[0]!, hi: values[0]!, level: 0.95 };
 }
+/** The runs of `a` that have a run of the same seed in `b`, and those runs of `b`, pair by pair in `a`'s order. */
+function matchBySeed<R extends { seed: number }>(a: readonly R[], b: readonly R[]): { a: R[]; b: R[] } {
+  const pa = a.filter((r) => b.some((x) => x.seed === r.seed));
+  return { a: pa, b: pa.map((r) => b.find((x) => x.seed === r.seed)!) };
+}
 /** An interval of a fraction clipped to [0, 1] (a t interval over few seeds can pass the bounds). */
 const clip01 = <T extends Interval>(i: T): T => ({ ...i, lo: Math.max(0, i.lo), hi: Math.min(1, i.hi) });
 const seedText = (values: readonly number[], fmt: (i: Interval) => string = pctI) => {
@@ -153,6 +158,13 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
 
   // Per init over seeds, with t and bootstrap CIs.
   const perSeed = (rs: typeof runs, readout: ReadoutName, k: number, s: number, idx?: readonly number[]) => rs.map((r) => fractionOf(idx ? slice(at(r.perPuzzle, readout, k, s)!, idx) : at(r.perPuzzle, readout, k, s)!));
+  type Arm = { ro: ReadoutName; k: number; s: number };
+  /** Arm b − arm a on the same models and puzzles: McNemar per model (as one table cell) and the paired difference across seeds. */
+  const pairedArms = (rs: typeof runs, a: Arm, b: Arm) => {
+    const per = rs.map((r) => pairedBinary(bits(at(r.perPuzzle, a.ro, a.k, a.s)!), bits(at(r.perPuzzle, b.ro, b.k, b.s)!)));
+    const diff = rs.length >= 2 ? safe(() => pairedDiff(perSeed(rs, a.ro, a.k, a.s), perSeed(rs, b.ro, b.k, b.s))) : null;
+    return { diff, perModel: per.map((x, i) => `seed ${rs[i]!.seed}: ${ptsI(x)}, ${x.bOnly}/${x.aOnly} discordant, ${formatP(x.p)}`).join('; ') };
+  };
   md.push('### Per init, over seeds (mean, 95% Student-t CI; percentile bootstrap CI)', '');
   md.push(SEED_CI_NOTE, '');
   const rows: (string | number)[][] = [];
@@ -222,10 +234,9 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
     const prow: (string | number)[][] = [];
     for (const [a, b] of comparisons) {
       for (const s of [...new Set([1, sN, sMax])].filter((x) => steps.includes(x))) {
-        const per = rand.map((r) => pairedBinary(bits(at(r.perPuzzle, a, a === 'single' ? 1 : kMax, s)!), bits(at(r.perPuzzle, b, b === 'single' ? 1 : kMax, s)!)));
-        const diff = rand.length >= 2 ? safe(() => pairedDiff(perSeed(rand, a, a === 'single' ? 1 : kMax, s), perSeed(rand, b, b === 'single' ? 1 : kMax, s))) : null;
+        const { diff, perModel } = pairedArms(rand, { ro: a, k: a === 'single' ? 1 : kMax, s }, { ro: b, k: b === 'single' ? 1 : kMax, s });
         paired.push({ a, b, s, diff });
-        prow.push([`${b} − ${a}`, s, per.map((x, i) => `seed ${rand[i]!.seed}: ${ptsI(x)}, ${x.bOnly}/${x.aOnly} discordant, ${formatP(x.p)}`).join('; '), diff ? `${ptsI(diff)}, ${pairedPs(diff)}` : '–']);
+        prow.push([`${b} − ${a}`, s, perModel, diff ? `${ptsI(diff)}, ${pairedPs(diff)}` : '–']);
       }
     }
     md.push(markdownTable(['comparison', 's', 'per model (McNemar)', `across ${rand.length} seeds (paired)`], prow));
@@ -255,7 +266,6 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
         if (!breadth || k * s > breadth.k * breadth.s || (k * s === breadth.k * breadth.s && k > breadth.k)) breadth = { k, s };
       }
     }
-    type Arm = { ro: ReadoutName; k: number; s: number };
     const name = (x: Arm) => `${x.ro}${x.k > 1 ? ` k=${x.k}` : ''} @${x.s}`;
     const pairs: { label: string; group: string; rs: typeof runs; a: Arm; b: Arm }[] = [];
     if (sMax > sN) {
@@ -272,11 +282,10 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
     );
     const brow: (string | number)[][] = [];
     for (const q of pairs) {
-      const per = q.rs.map((r) => pairedBinary(bits(at(r.perPuzzle, q.a.ro, q.a.k, q.a.s)!), bits(at(r.perPuzzle, q.b.ro, q.b.k, q.b.s)!)));
-      const diff = q.rs.length >= 2 ? safe(() => pairedDiff(perSeed(q.rs, q.a.ro, q.a.k, q.a.s), perSeed(q.rs, q.b.ro, q.b.k, q.b.s))) : null;
+      const { diff, perModel } = pairedArms(q.rs, q.a, q.b);
       const label = `${q.label} (${q.group} init): ${name(q.b)} − ${name(q.a)}`;
       depthBreadth.push({ label, diff });
-      brow.push([label, `${q.b.k * q.b.s} vs ${q.a.k * q.a.s}`, per.map((x, i) => `seed ${q.rs[i]!.seed}: ${ptsI(x)}, ${x.bOnly}/${x.aOnly} discordant, ${formatP(x.p)}`).join('; '), diff ? `${ptsI(diff)}, ${pairedPs(diff)}` : q.rs.length < 2 ? '– (1 seed)' : '– (no variation)']);
+      brow.push([label, `${q.b.k * q.b.s} vs ${q.a.k * q.a.s}`, perModel, diff ? `${ptsI(diff)}, ${pairedPs(diff)}` : q.rs.length < 2 ? '– (1 seed)' : '– (no variation)']);
     }
     md.push(markdownTable(['comparison', 'forward passes', 'per model (McNemar)', 'across seeds (paired)'], brow));
   }
@@ -336,11 +345,10 @@ export async function expAStats(res: ExpAResult): Promise<StatsSection | null> {
   // The two inits of one seed share initial weights and data order: matched by seed (added after the 6×6 interim
   // results; the verdict above stays the unpaired Mann–Whitney stated before the run).
   const matchedLine = () => {
-    const seeds = rand.map((r) => r.seed).filter((sd) => stat.some((x) => x.seed === sd));
-    if (seeds.length < 2) return '';
-    const by = (rs: typeof runs) => perSeed(seeds.map((sd) => rs.find((r) => r.seed === sd)!), 'single', 1, sN);
-    const d = safe(() => pairedDiff(by(stat), by(rand)));
-    return d ? ` Matched by seed (the two inits of a seed share initial weights and data order; this paired view was added after the interim results, so it is exploratory and the verdict stays the Mann–Whitney one): random − static = ${ptsI(d)}, ${pairedPs(d)} (${seeds.length} seeds).` : '';
+    const m = matchBySeed(rand, stat);
+    if (m.a.length < 2) return '';
+    const d = safe(() => pairedDiff(perSeed(m.b, 'single', 1, sN), perSeed(m.a, 'single', 1, sN)));
+    return d ? ` Matched by seed (the two inits of a seed share initial weights and data order; this paired view was added after the interim results, so it is exploratory and the verdict stays the Mann–Whitney one): random − static = ${ptsI(d)}, ${pairedPs(d)} (${m.a.length} seeds).` : '';
   };
   if (stat.length >= 2 && rand.length >= 2) {
     const sv = perSeed(stat, 'single', 1, sN);
@@ -447,26 +455,25 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   type VsResult = { base: string; seeds: number; solved: ReturnType<typeof pairedDiff> | null; aa: ReturnType<typeof pairedDiff> | null; mwSolved: ReturnType<typeof mannWhitney> | null; mwAA: ReturnType<typeof mannWhitney> | null };
   const vs: Record<string, VsResult> = {};
   const signed = (x: number, f: (v: number) => string) => `${x >= 0 ? '+' : '−'}${f(Math.abs(x))}`;
+  const aaFmt = (i: Interval) => `${signed(i.estimate, (x) => x.toFixed(3))} [${i.lo.toFixed(3)}, ${i.hi.toFixed(3)}]`;
   for (const v of variants) {
     const base = v === 'random init' ? 'baseline' : ref;
     if (!base || v === base || !variants.includes(base) || v === 'baseline') continue;
     const a = of(v);
     const b = of(base);
-    const seeds = a.map((r) => r.seed).filter((sd) => b.some((x) => x.seed === sd));
-    const pa = seeds.map((sd) => a.find((r) => r.seed === sd)!);
-    const pb = seeds.map((sd) => b.find((r) => r.seed === sd)!);
-    const solvedD = seeds.length >= 2 ? safe(() => pairedDiff(pb.map((r) => r.solved), pa.map((r) => r.solved))) : null;
-    const aaD = seeds.length >= 2 ? safe(() => pairedDiff(pb.map(aaPred), pa.map(aaPred))) : null;
+    const { a: pa, b: pb } = matchBySeed(a, b);
+    const solvedD = pa.length >= 2 ? safe(() => pairedDiff(pb.map((r) => r.solved), pa.map((r) => r.solved))) : null;
+    const aaD = pa.length >= 2 ? safe(() => pairedDiff(pb.map(aaPred), pa.map(aaPred))) : null;
     const mwSolved = a.length >= 2 && b.length >= 2 ? safe(() => mannWhitney(a.map((r) => r.solved), b.map((r) => r.solved))) : null;
     const mwAA = a.length >= 2 && b.length >= 2 ? safe(() => mannWhitney(a.map(aaPred), b.map(aaPred))) : null;
     if (!solvedD && !aaD && !mwSolved && !mwAA) continue;
-    vs[v] = { base, seeds: seeds.length, solved: solvedD, aa: aaD, mwSolved, mwAA };
+    vs[v] = { base, seeds: pa.length, solved: solvedD, aa: aaD, mwSolved, mwAA };
     const mwText = (m: ReturnType<typeof mannWhitney> | null, d: number, f: (v: number) => string) => (m ? `difference of means ${signed(d, f)}; U = ${m.u}, ${formatP(m.p)}` : '–');
     mrow.push([
       `${v} − ${base}`,
-      seeds.length,
+      pa.length,
       solvedD ? `${ptsI(solvedD)}, ${pairedPs(solvedD)}` : '–',
-      aaD ? `${signed(aaD.estimate, (x) => x.toFixed(3))} [${aaD.lo.toFixed(3)}, ${aaD.hi.toFixed(3)}], ${pairedPs(aaD)}` : '–',
+      aaD ? `${aaFmt(aaD)}, ${pairedPs(aaD)}` : '–',
       mwText(mwSolved, mean(a.map((r) => r.solved)) - mean(b.map((r) => r.solved)), (x) => `${(100 * x).toFixed(1)} pts`),
       mwText(mwAA, mean(a.map(aaPred)) - mean(b.map(aaPred)), (x) => x.toFixed(3)),
     ]);
@@ -488,7 +495,6 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const r = corr.AA_pred;
   md.push(`- *Blog: AA correlates with accuracy.* ` + (r ? verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI) : 'Fewer than 4 models: not measured.'));
   md.push(`- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y over models: ` + (zy ? verdict(zy, zy.tP, `${runs.length} models, paired t-test; ${signFlip(zy)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI) : 'not measured.'));
-  const aaFmt = (i: Interval) => `${signed(i.estimate, (x) => x.toFixed(3))} [${i.lo.toFixed(3)}, ${i.hi.toFixed(3)}]`;
   const vsVerdict = (v: string, m: VsResult, what: 'accuracy' | 'AA') => {
     const d = what === 'accuracy' ? m.solved : m.aa;
     const label = what === 'accuracy' ? 'solved' : 'AA_pred';
