@@ -256,7 +256,12 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
       findings.push(`- ${b.v.name} vs random init: solved ${pts(b.solved - rnd.solved)}, AA_pred ${signed(b.aaPred - rnd.aaPred)}, AA_z ${signed(b.aaZ - rnd.aaZ)}.`);
     }
   }
-  findings.push(`- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...byVariant.map((b) => b.solvedSd))).toFixed(1)} pts over ${res.interim ? `the finished seeds (${byVariant.map((b) => `${b.v.name} ${res.runs.filter((r) => r.variant === b.v.name).length}`).join(', ')})` : `${p.seeds.length} seeds`} — the spread between models of one variant; variant comparisons are matched by seed and judged by the spread of the per-seed differences (Statistics above).`);
+  const spread = byVariant.filter((b) => res.runs.filter((r) => r.variant === b.v.name).length >= 2);
+  findings.push(
+    spread.length
+      ? `- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...spread.map((b) => b.solvedSd))).toFixed(1)} pts over ${res.interim ? `the finished seeds (${spread.map((b) => `${b.v.name} ${res.runs.filter((r) => r.variant === b.v.name).length}`).join(', ')}; variants with one finished seed left out)` : `${p.seeds.length} seeds`} — the spread between models of one variant; variant comparisons are matched by seed and judged by the spread of the per-seed differences (Statistics above).`
+      : '- Seed-to-seed standard deviation of solved within a variant: not computable (no variant has 2 finished seeds).',
+  );
   const N = p.scale.alignmentSteps;
   const stats = await expBStats(res);
   Object.assign(files, stats?.files ?? {});

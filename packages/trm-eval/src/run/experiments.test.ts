@@ -201,6 +201,47 @@ describe('Exp B statistics: variants matched by seed', () => {
   });
 });
 
+describe('Exp B statistics: the blog\'s "largest" for rand T', () => {
+  it('compares rand T with every other randomised variant by seed and shows "largest" only when every interval is above 0 (hand-computed values)', async () => {
+    const res = await runExperimentB(data, { scale: TINY, variants: [EXP_B_VARIANTS[0]!] });
+    const t = res.runs[0]!;
+    const run = (variant: string, seed: number, solved: number, aaPred: number): ExpBRun => ({ ...t, variant, seed, solved, alignment: { ...t.alignment, aaPred } });
+    const three = (variant: string, solved: number[], aa: number[]) => solved.map((x, i) => run(variant, i + 1, x, aa[i]!));
+    const common = [
+      ...three('random init', [0.5, 0.6, 0.7], [0.8, 0.8, 0.8]),
+      ...three('rand T w1', [0.6, 0.72, 0.79], [0.85, 0.83, 0.86]),
+      ...three('rand n w2', [0.55, 0.66, 0.75], [0.8, 0.86, 0.8]),
+    ];
+    const md = async (nSup: number[]) =>
+      (await expBStats({ ...res, variants: [...EXP_B_VARIANTS.slice(1)], runs: [...common, ...three('rand N_sup w4', nSup, [0.84, 0.8, 0.84])] }))!.markdown.join('\n');
+    // scipy.stats.ttest_1samp over the per-seed differences: T − n solved +5, +6, +4 pts → +5.0 [2.5, 7.5], p = 0.013;
+    // AA +0.05, −0.03, +0.06 → +0.027 [−0.096, 0.149], p = 0.45. T − N_sup (case A) −1, +2, +4 → +1.7 [−4.6, 7.9], p = 0.37;
+    // (case B) +8, +6, +7 → +7.0 [4.5, 9.5], p = 0.0067; AA +0.01, +0.03, +0.02 → +0.020 [−0.005, 0.045], p = 0.074.
+    const a = await md([0.61, 0.7, 0.75]);
+    expect(a).toContain('| rand T w1 − rand n w2 | 3 | +5.0 pts [2.5, 7.5], paired t-test p = 0.013');
+    expect(a).toContain('+0.027 [-0.096, 0.149], paired t-test p = 0.45');
+    expect(a).toContain('| rand T w1 − rand N_sup w4 | 3 | +1.7 pts [-4.6, 7.9], paired t-test p = 0.37');
+    expect(a).toContain('"Largest" is **not shown** at this power');
+    const b = await md([0.52, 0.66, 0.72]);
+    expect(b).toContain('| rand T w1 − rand N_sup w4 | 3 | +7.0 pts [4.5, 9.5], paired t-test p = 0.0067');
+    expect(b).toContain('+0.020 [-0.005, 0.045], paired t-test p = 0.074');
+    expect(b).toContain('**Largest accuracy gain shown** at this power');
+    // rand n and rand N_sup are not compared with each other (no claim of the blog's), nor with rand T the other way round.
+    expect(b).not.toContain('| rand n w2 − rand N_sup w4');
+    expect(b).not.toContain('| rand n w2 − rand T w1');
+  });
+
+  it('says "not measured" for a rand T variant with fewer than 2 seeds matched', async () => {
+    const res = await runExperimentB(data, { scale: TINY, variants: [EXP_B_VARIANTS[0]!] });
+    const t = res.runs[0]!;
+    const run = (variant: string, seed: number, solved: number): ExpBRun => ({ ...t, variant, seed, solved });
+    const out = (await expBStats({ ...res, variants: [...EXP_B_VARIANTS.slice(1, 4)], runs: [run('random init', 1, 0.5), run('random init', 2, 0.6), run('rand T w1', 1, 0.55), run('rand n w2', 2, 0.5)] }))!.markdown.join('\n');
+    expect(out).toContain('rand T w1 − random init: fewer than 2 seeds finished in both: not measured.');
+    expect(out).toContain('rand T w1 − rand n w2: fewer than 2 seeds finished in both: not measured');
+    expect(out).not.toContain('no rand T variant in this run');
+  });
+});
+
 describe('experiment jobs', () => {
   it('Exp A lists random-init jobs first (k× the test passes) and reports static → random whatever the order', () => {
     expect(experimentAJobs([1, 2]).map((j) => (j.experiment === 'A' ? `${j.init}${j.seed}` : ''))).toEqual(['random1', 'random2', 'static1', 'static2']);
