@@ -536,6 +536,15 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   );
   const others = Object.entries(vs).filter(([v]) => v !== 'random init' && !v.startsWith('rand T'));
   if (others.length) md.push(`- *The other randomised variants against random init (no claim of the blog's to test; reported for completeness).* ` + others.map(([v, m]) => `${v} − ${m.base}: ${vsVerdict(v, m, 'accuracy')}; ${vsVerdict(v, m, 'AA')}`).join(' '));
+  // §9.3's "wider uniforms generally help": a trend over the widths of one randomised setting.
+  const widths = new Map<string, Set<number>>();
+  for (const v of res.variants) for (const [k, w] of Object.entries(v.randomize ?? {})) if (w) widths.set(k, (widths.get(k) ?? new Set()).add(w));
+  md.push(
+    `- *Blog: wider uniforms generally help (with a "blip" at N_sup w = 4).* ` +
+      ([...widths.values()].some((w) => w.size >= 2)
+        ? 'Variants of one setting at several widths are compared above, each against random init; no test of a trend over widths is made.'
+        : 'Not testable in this run: it has one width per randomised setting.'),
+  );
   md.push('');
   return { markdown: md, files };
 }
