@@ -6,7 +6,7 @@
 import { ConfigError, ShapeError } from '@trm-ts/core';
 import { DataError } from '@trm-ts/data';
 import { describe, expect, it } from 'vitest';
-import { bootstrapCI, formatInterval, formatP, mannWhitney, meanCI, pairedBinary, pairedDiff, pearson, predictionDiversity, proportionCI, spearman } from './stats.js';
+import { bootstrapCI, clusterBootstrapCI, formatInterval, formatP, mannWhitney, meanCI, pairedBinary, pairedDiff, pearson, predictionDiversity, proportionCI, spearman } from './stats.js';
 
 const Z975 = 1.959963984540054; // Φ⁻¹(0.975)
 
@@ -116,6 +116,34 @@ describe('meanCI (Student t)', () => {
     expect(() => meanCI([1])).toThrow(ShapeError);
     expect(() => meanCI([1, Number.NaN])).toThrow(DataError);
     expect(() => meanCI([1, Infinity])).toThrow(/values\[1\]: expected a finite number/);
+  });
+});
+
+describe('clusterBootstrapCI', () => {
+  const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  it('with one item per cluster draws exactly as bootstrapCI', () => {
+    const xs = Array.from({ length: 30 }, (_, i) => Math.cos(i) * 3 + i / 7);
+    const c = clusterBootstrapCI(xs.map((x) => [x]), meanOf, { seed: 5, resamples: 3000 });
+    const b = bootstrapCI(xs, { seed: 5, resamples: 3000 });
+    expect([c.estimate, c.lo, c.hi]).toEqual([b.estimate, b.lo, b.hi]);
+    expect(c).toMatchObject({ skipped: 0, clusters: 30 });
+  });
+  it('resamples whole clusters: two clusters give the pooled mean of A, of B, or of both, with probabilities ¼, ¼, ½', () => {
+    // Cluster A = [0, 0, 0] (mean 0), B = [1] (mean 1): resamples AA → 0, BB → 1, AB → 1/4 (pooled 4 items).
+    // 2.5% / 97.5% quantiles of {0: ¼, ¼: ½, 1: ¼} are 0 and 1; a 40% interval lies in the middle atom (¼).
+    const clusters = [[0, 0, 0], [1]];
+    expect(clusterBootstrapCI(clusters, meanOf)).toMatchObject({ estimate: 0.25, lo: 0, hi: 1 });
+    expect(clusterBootstrapCI(clusters, meanOf, { level: 0.4 })).toMatchObject({ lo: 0.25, hi: 0.25 });
+  });
+  it('leaves out and counts resamples whose statistic is not finite, and throws on bad input', () => {
+    // The statistic is NaN when a resample holds only cluster A's items (probability ¼ with two clusters).
+    const r = clusterBootstrapCI([[0], [1]], (xs) => (xs.every((x) => x === 0) ? NaN : meanOf(xs)), { resamples: 4000, seed: 2 });
+    expect(r.skipped / 4000).toBeGreaterThan(0.2);
+    expect(r.skipped / 4000).toBeLessThan(0.3);
+    expect(() => clusterBootstrapCI([], meanOf)).toThrow(DataError);
+    expect(() => clusterBootstrapCI([[1], []], meanOf)).toThrow(DataError);
+    expect(() => clusterBootstrapCI([[1]], () => NaN)).toThrow(/not finite on any resample/);
+    expect(() => clusterBootstrapCI([[1]], meanOf, { resamples: 1 })).toThrow(ConfigError);
   });
 });
 

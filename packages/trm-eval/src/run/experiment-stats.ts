@@ -11,7 +11,7 @@ import { markdownTable } from '../report/markdown.js';
 import { bandPlotSvg, curvesPlotSvg, type BandPoint, type CurvePoint } from '../report/plots.js';
 import type { ReadoutName } from '../readouts.js';
 import {
-  bootstrapCI, formatInterval, formatP, mannWhitney, meanCI, pairedBinary, pairedDiff, pearson, proportionCI, spearman, type Interval,
+  bootstrapCI, clusterBootstrapCI, formatInterval, formatP, mannWhitney, meanCI, pairedBinary, pairedDiff, pearson, proportionCI, spearman, type Interval,
 } from '../stats.js';
 import type { ExpAResult, ExpARun, ExpBResult, ExpBRun } from './experiments.js';
 import { bits, fractionOf, type PuzzleSweepRecord } from './puzzle-record.js';
@@ -427,7 +427,14 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const solved = runs.map((r) => r.solved);
   md.push(`### AA vs accuracy over the ${runs.length} models (one point per model)`, '');
   const corr: Record<string, ReturnType<typeof pearson> | null> = {};
+  const clusterCorr: Record<string, ReturnType<typeof clusterBootstrapCI> | null> = {};
   const crow: (string | number)[][] = [];
+  // The models of one seed share initial weights and data order, so they are not independent points: beside the
+  // Fisher z interval (which treats the models as independent) a bootstrap over seeds resamples whole seeds (all
+  // their models) — decided 2026-12-06 19:55 UTC, with 3 of Exp B's 25 models finished. A correlation is a finding
+  // only when both intervals exclude 0.
+  const seedIds = [...new Set(runs.map((r) => r.seed))];
+  const clusters = seedIds.map((s) => runs.filter((r) => r.seed === s));
   for (const [name, f] of [['AA_pred', aaPred], ['AA_z', (r: ExpBRun) => r.alignment.aaZ ?? NaN], ['AA_y', (r: ExpBRun) => r.alignment.aaY ?? NaN]] as const) {
     const x = runs.map(f);
     if (runs.length < 4) {
@@ -438,13 +445,18 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
     const sr = safe(() => spearman(x, solved));
     if (!pr || !sr) {
       corr[name] = null;
-      crow.push([name, 'not computable (no variation)', '–']);
+      crow.push([name, 'not computable (no variation)', '–', '–']);
       continue;
     }
     corr[name] = pr;
-    crow.push([name, `${numI(pr)} (Fisher z), ${formatP(pr.p)}`, `ρ = ${sr.rho.toFixed(3)}, ${formatP(sr.p)}`]);
+    const cb = seedIds.length >= 3 ? safe(() => clusterBootstrapCI(clusters, (ms) => safe(() => pearson(ms.map(f), ms.map((r) => r.solved)).estimate) ?? NaN, BOOT)) : null;
+    clusterCorr[name] = cb;
+    crow.push([name, `${numI(pr)} (Fisher z), ${formatP(pr.p)}`, cb ? `[${cb.lo.toFixed(3)}, ${cb.hi.toFixed(3)}] (${cb.clusters} seeds${cb.skipped ? `; ${cb.skipped} of ${BOOT.resamples} resamples without variation left out` : ''})` : 'fewer than 3 seeds: –', `ρ = ${sr.rho.toFixed(3)}, ${formatP(sr.p)}`]);
   }
-  if (crow.length) md.push(markdownTable(['AA', 'Pearson r [95% CI], p', 'Spearman'], crow));
+  if (crow.length) {
+    md.push(markdownTable(['AA', 'Pearson r [95% CI], p', 'r: bootstrap over seeds, 95% CI', 'Spearman'], crow));
+    md.push(`Models of one seed share initial weights and data order, so the ${runs.length} points are not independent: the Fisher z interval and p treat them as if they were; the bootstrap over seeds resamples whole seeds (${BOOT.resamples} resamples, percentile interval; with ${seedIds.length} seeds it is coarse and likely too narrow). A correlation is stated as a finding only when both intervals exclude 0.`, '');
+  }
 
   // Variant vs variant. Models of one seed share their initial weights and data order across variants (the seed
   // drives both; only the variant's init and draws differ), so the design is matched by seed: the paired difference
@@ -505,7 +517,17 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   md.push('### What this does and does not show (next to each of the blog\'s claims)', '');
   md.push('A finding is stated only when its 95% interval excludes "no effect"; otherwise the numbers are given as "not resolved at this power".', '');
   const r = corr.AA_pred;
-  md.push(`- *Blog: AA correlates with accuracy.* ` + (r ? verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI) : 'Fewer than 4 models: not measured.'));
+  const rc = clusterCorr.AA_pred;
+  const rText = (() => {
+    if (!r) return 'Fewer than 4 models: not measured.';
+    const v = verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI);
+    const fisherShown = r.lo > 0 || r.hi < 0;
+    if (!fisherShown) return v;
+    if (!rc) return `**Not resolved**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models) but it counts the models of one seed as independent, and fewer than 3 seeds allow no bootstrap over seeds.`;
+    if ((r.lo > 0 && rc.lo > 0) || (r.hi < 0 && rc.hi < 0)) return `${v.replace(/\.$/, '')}; bootstrap over ${rc.clusters} seeds [${rc.lo.toFixed(3)}, ${rc.hi.toFixed(3)}] also excludes 0.`;
+    return `**Not resolved at this power**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models, counted as independent), but the bootstrap over ${rc.clusters} seeds does not ([${rc.lo.toFixed(3)}, ${rc.hi.toFixed(3)}]).`;
+  })();
+  md.push(`- *Blog: AA correlates with accuracy.* ` + rText);
   md.push(`- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y over models: ` + (zy ? verdict(zy, zy.tP, `${runs.length} models, paired t-test; ${signFlip(zy)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI) : 'not measured.'));
   const vsVerdict = (v: string, m: VsResult, what: 'accuracy' | 'AA') => {
     const d = what === 'accuracy' ? m.solved : m.aa;

@@ -245,6 +245,31 @@ describe('Exp B statistics: the blog\'s "largest" for rand T', () => {
   });
 });
 
+describe('Exp B statistics: AA vs solved with the models of one seed as a cluster', () => {
+  const make = async (cell: (seed: number, v: number) => [number, number]) => {
+    const res = await runExperimentB(data, { scale: TINY, variants: [EXP_B_VARIANTS[0]!] });
+    const t = res.runs[0]!;
+    const runs: ExpBRun[] = [];
+    for (let s = 1; s <= 5; s++)
+      EXP_B_VARIANTS.forEach((v, i) => {
+        const [solved, aaPred] = cell(s, i);
+        runs.push({ ...t, variant: v.name, seed: s, solved, alignment: { ...t.alignment, aaPred } });
+      });
+    return (await expBStats({ ...res, variants: [...EXP_B_VARIANTS], runs }))!.markdown.join('\n');
+  };
+  it('states the correlation when it holds within every seed (both intervals exclude 0)', async () => {
+    // solved = 0.5 + 0.3·AA_pred-ish within each seed, small wiggles: r ≈ 1 in the pooled points and in every resample.
+    const md = await make((s, v) => [0.5 + 0.05 * v + 0.004 * ((s * 7 + v * 3) % 5), 0.9 + 0.01 * v + 0.001 * ((s + v) % 3)]);
+    expect(md).toContain('| AA | Pearson r [95% CI], p | r: bootstrap over seeds, 95% CI | Spearman |');
+    expect(md).toMatch(/Blog: AA correlates with accuracy\.\* \*\*Shown\*\* at this power: AA_pred correlates positively with solved .*bootstrap over 5 seeds \[0\.9\d\d, (0\.9\d\d|1\.000)\] also excludes 0\./);
+  });
+  it('does not state it when one seed carries it (Fisher z excludes 0, the bootstrap over seeds does not)', async () => {
+    // Seeds 1–4: solved and AA_pred unrelated within and across seeds; seed 5: far higher on both.
+    const md = await make((s, v) => (s === 5 ? [0.95 + 0.001 * v, 0.99 - 0.001 * v] : [0.6 + 0.02 * ((v * 3 + s) % 5), 0.9 + 0.01 * ((v * 2 + s * 3) % 5)]));
+    expect(md).toMatch(/Blog: AA correlates with accuracy\.\* \*\*Not resolved at this power\*\*: the Fisher z interval excludes 0 \(0\.\d+ \[0\.\d+, 0\.\d+\], p [=<] [^,]+, 25 models, counted as independent\), but the bootstrap over 5 seeds does not \(\[-0\.\d+, 0\.\d+\]\)\./);
+  });
+});
+
 describe('experiment jobs', () => {
   it('Exp A lists random-init jobs first (k× the test passes) and reports static → random whatever the order', () => {
     expect(experimentAJobs([1, 2]).map((j) => (j.experiment === 'A' ? `${j.init}${j.seed}` : ''))).toEqual(['random1', 'random2', 'static1', 'static2']);
