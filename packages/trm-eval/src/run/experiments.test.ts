@@ -261,7 +261,24 @@ describe('Exp B statistics: AA vs solved with the models of one seed as a cluste
     // solved = 0.5 + 0.3·AA_pred-ish within each seed, small wiggles: r ≈ 1 in the pooled points and in every resample.
     const md = await make((s, v) => [0.5 + 0.05 * v + 0.004 * ((s * 7 + v * 3) % 5), 0.9 + 0.01 * v + 0.001 * ((s + v) % 3)]);
     expect(md).toContain('| AA | Pearson r [95% CI], p | r: bootstrap over seeds, 95% CI | Spearman |');
+    // AA_z − AA_y: the fixture's AA_z, AA_y are the same in every model; AA_z is set per seed below in the third test.
+
     expect(md).toMatch(/Blog: AA correlates with accuracy\.\* \*\*Shown\*\* at this power: AA_pred correlates positively with solved .*bootstrap over 5 seeds \[0\.9\d\d, (0\.9\d\d|1\.000)\] also excludes 0\./);
+  });
+  it('judges AA_z − AA_y over seeds (each seed averaged over its models), with the test over models beside it (hand-computed)', async () => {
+    const res = await runExperimentB(data, { scale: TINY, variants: [EXP_B_VARIANTS[0]!] });
+    const t = res.runs[0]!;
+    // Per seed s, models v = 0, 1: AA_y 0.9, AA_z 0.9 + d(s) + (v ? 0.002 : −0.002) with d = 0.01, 0.02, 0.03, 0.02, 0.03.
+    // Seed means of AA_z − AA_y: 0.01, 0.02, 0.03, 0.02, 0.03 → scipy ttest_1samp: mean 0.022, 95% CI [0.0116, 0.0324], p = 0.0042.
+    const d = [0.01, 0.02, 0.03, 0.02, 0.03];
+    const runs: ExpBRun[] = [];
+    d.forEach((ds, s) => [0, 1].forEach((v) => runs.push({ ...t, variant: EXP_B_VARIANTS[v]!.name, seed: s + 1, alignment: { ...t.alignment, aaY: 0.9, aaZ: 0.9 + ds + (v ? 0.002 : -0.002) } })));
+    const md = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs }))!.markdown.join('\n');
+    expect(md).toContain('*Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y: **Shown** at this power: AA_z > AA_y (0.022 [0.012, 0.032], p = 0.0042, 5 seeds, each seed\'s difference averaged over its models, t-test');
+    expect(md).toMatch(/over the 10 models counted as independent: 0\.022 \[0\.\d+, 0\.\d+\], paired t p [=<] /);
+    // One seed only: no verdict.
+    const one = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs: runs.filter((r) => r.seed === 1) }))!.markdown.join('\n');
+    expect(one).toContain('AA_z − AA_y: not measured over seeds (1 seed); over the 2 models counted as independent');
   });
   it('does not state it when one seed carries it (Fisher z excludes 0, the bootstrap over seeds does not)', async () => {
     // Seeds 1–4: solved and AA_pred unrelated within and across seeds; seed 5: far higher on both.
