@@ -3,8 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lines, runCli } from '../testing.js';
+import { roughProjection } from './experiment.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trm-cli-exp-'));
+
+describe('--status: rough projection', () => {
+  it('guesses from the finished models: mean steps × CPU s per step over the models still to train (hand-computed)', () => {
+    // Mean steps (2000 + 2400) / 2 = 2200; CPU s per step (2400 + 2880) / 4400 = 1.2; still to train: two not
+    // started (2200 steps each) and one at step 1000 (1200 more) = 5600 steps × 1.2 s = 6720 s = 1.87 h; 0.93 h on two.
+    const line = roughProjection([{ steps: 2000, cpuSeconds: 2400 }, { steps: 2400, cpuSeconds: 2880 }], [0, 0, 1000]);
+    expect(line).toContain('the 2 models trained to the end here took 2200 steps on average at 1.20 CPU s per step');
+    expect(line).toContain('if the 3 still to train (1 under way) take as many, they need ≈ 1.9 CPU hours (≈ 0.9 h on two workers with a core each)');
+    // A model already past the mean adds nothing; nothing finished or nothing left: no line.
+    expect(roughProjection([{ steps: 100, cpuSeconds: 100 }], [150])).toContain('≈ 0.0 CPU hours');
+    expect(roughProjection([], [0])).toBeNull();
+    expect(roughProjection([{ steps: 100, cpuSeconds: 100 }], [])).toBeNull();
+  });
+});
 
 describe('trm experiment (end to end, smoke scale)', () => {
   it.each(['a', 'b'])('runs Exp %s and writes result.json, report.md and plots; --rebuild re-renders them', async (which) => {
@@ -66,6 +81,7 @@ describe('trm experiment (end to end, smoke scale)', () => {
       'B rand n w2 seed 1: not started',
       'B rand N_sup w4 seed 1: not started',
       `1 of 5 jobs done, 1 in training, 0 trained with the test to run, 3 not started (${join(cut, 'jobs')})`,
+      expect.stringMatching(/^Rough projection: the 1 model trained to the end here took \d+ steps on average at \d+\.\d\d CPU s per step \(training \+ validation\); if the 4 still to train \(1 under way\) take as many, they need ≈ \d+\.\d CPU hours/),
     ]);
     const r3 = await runCli(...args, '--out', cut);
     expect(r3.code, r3.stderr).toBe(0);

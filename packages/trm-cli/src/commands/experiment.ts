@@ -371,14 +371,17 @@ function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], sca
   let running = 0;
   let testPending = 0;
   const sharedFrom = new Map(sharedModels(dir, jobs).map((m) => [m.job, m.from]));
+  const trainedHere: { steps: number; cpuSeconds: number }[] = [];
+  const toTrain: number[] = []; // the step each model still to train is at (0: not started)
   for (const job of jobs) {
     const name = join(dir, jobFileName(job));
     const label = jobLabel(job);
     const from = sharedFrom.get(label);
     const shared = from ? ` (the model of ${from}, shared)` : '';
     if (existsSync(`${name}.json`)) {
-      const r = readJobResult(`${name}.json`, job) as { stoppedBy?: string; steps?: number; bestStep?: number; bestValSolved?: number };
+      const r = readJobResult(`${name}.json`, job) as { stoppedBy?: string; steps?: number; bestStep?: number; bestValSolved?: number; cpuSeconds?: number };
       done++;
+      if (!from && r.steps !== undefined && r.steps > 0 && r.cpuSeconds !== undefined) trainedHere.push({ steps: r.steps, cpuSeconds: r.cpuSeconds });
       print(io, `${label}${shared}: done${r.stoppedBy ? `, stopped by ${r.stoppedBy} at step ${r.steps}` : ''}${r.bestValSolved !== undefined ? `, best validation ${pct(r.bestValSolved)} at step ${r.bestStep}` : ''}`);
     } else if (existsSync(`${name}.snapshot`)) {
       const p = readJobProgress(new Uint8Array(readFileSync(`${name}.snapshot`)), label);
@@ -387,15 +390,37 @@ function printStatus(io: CliIO, dir: string, jobs: readonly ExperimentJob[], sca
       const stopped = scale.stopping && plateauReached(p.sinceImprovement, step, scale.stopping) ? 'plateau' : step >= scale.train.totalSteps ? 'step cap' : null;
       const best = p.best ? `, best validation ${pct(p.best.solved)} at step ${p.best.step}` : '';
       if (stopped) testPending++;
-      else running++;
+      else {
+        running++;
+        toTrain.push(step);
+      }
       print(io, stopped
         ? `${label}${shared}: trained (stopped by ${stopped} at step ${step}${best}), its test not finished`
         : `${label}: training, step ${step} of at most ${scale.train.totalSteps}${best}${scale.stopping ? `, ${p.sinceImprovement}/${scale.stopping.patience} validations without a ≥ ${(100 * scale.stopping.minDelta).toFixed(1)}-pt rise` : ''}`);
     } else {
       print(io, `${label}: not started`);
+      if (!from) toTrain.push(0);
     }
   }
   print(io, `${done} of ${jobs.length} jobs done, ${running} in training, ${testPending} trained with the test to run, ${jobs.length - done - running - testPending} not started (${dir})`);
+  const projection = roughProjection(trainedHere, toTrain);
+  if (projection) print(io, projection);
+}
+
+/**
+ * --status's closing line: what the models still to train may cost, guessed from the models this run trained to
+ * the end (their mean steps and CPU seconds per step) — labelled as a guess, since a model's steps to plateau vary.
+ */
+export function roughProjection(trained: readonly { steps: number; cpuSeconds: number }[], toTrain: readonly number[]): string | null {
+  if (trained.length === 0 || toTrain.length === 0) return null;
+  const meanSteps = trained.reduce((a, r) => a + r.steps, 0) / trained.length;
+  const perStep = trained.reduce((a, r) => a + r.cpuSeconds, 0) / trained.reduce((a, r) => a + r.steps, 0);
+  const steps = toTrain.reduce((a, at) => a + Math.max(0, meanSteps - at), 0);
+  const hours = (steps * perStep) / 3600;
+  return (
+    `Rough projection: the ${trained.length} model${trained.length === 1 ? '' : 's'} trained to the end here took ${Math.round(meanSteps)} steps on average at ${perStep.toFixed(2)} CPU s per step (training + validation); ` +
+    `if the ${toTrain.length} still to train (${toTrain.filter((x) => x > 0).length} under way) take as many, they need ≈ ${hours.toFixed(1)} CPU hours (≈ ${(hours / 2).toFixed(1)} h on two workers with a core each), tests not included. A guess from the finished models, not a measurement.`
+  );
 }
 
 /** The Exp A job that trains the same model as Exp B job `b` (a variant without randomisation), else null. */
