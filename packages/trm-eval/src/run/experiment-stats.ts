@@ -33,6 +33,8 @@ export interface StatsSection {
 }
 
 const BOOT = { resamples: 2000, seed: 14 } as const;
+/** The bootstrap over seeds needs this many seeds (3 seeds give only 10 distinct resamples; raised from 3 on 2026-12-06 21:35 UTC, which can only withhold a finding). */
+const MIN_CLUSTER_SEEDS = 5;
 const pctI = (i: Interval) => formatInterval(i, { percent: true, digits: 1 });
 const numI = (i: Interval) => formatInterval(i, { digits: 3 });
 const ptsI = (i: Interval) => `${i.estimate >= 0 ? '+' : '−'}${Math.abs(100 * i.estimate).toFixed(1)} pts [${(100 * i.lo).toFixed(1)}, ${(100 * i.hi).toFixed(1)}]`;
@@ -449,9 +451,9 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
       continue;
     }
     corr[name] = pr;
-    const cb = seedIds.length >= 3 ? safe(() => clusterBootstrapCI(clusters, (ms) => safe(() => pearson(ms.map(f), ms.map((r) => r.solved)).estimate) ?? NaN, BOOT)) : null;
+    const cb = seedIds.length >= MIN_CLUSTER_SEEDS ? safe(() => clusterBootstrapCI(clusters, (ms) => safe(() => pearson(ms.map(f), ms.map((r) => r.solved)).estimate) ?? NaN, BOOT)) : null;
     clusterCorr[name] = cb;
-    crow.push([name, `${numI(pr)} (Fisher z), ${formatP(pr.p)}`, cb ? `[${cb.lo.toFixed(3)}, ${cb.hi.toFixed(3)}] (${cb.clusters} seeds${cb.skipped ? `; ${cb.skipped} of ${BOOT.resamples} resamples without variation left out` : ''})` : 'fewer than 3 seeds: –', `ρ = ${sr.rho.toFixed(3)}, ${formatP(sr.p)}`]);
+    crow.push([name, `${numI(pr)} (Fisher z), ${formatP(pr.p)}`, cb ? `[${cb.lo.toFixed(3)}, ${cb.hi.toFixed(3)}] (${cb.clusters} seeds${cb.skipped ? `; ${cb.skipped} of ${BOOT.resamples} resamples without variation left out` : ''})` : `fewer than ${MIN_CLUSTER_SEEDS} seeds: –`, `ρ = ${sr.rho.toFixed(3)}, ${formatP(sr.p)}`]);
   }
   if (crow.length) {
     md.push(markdownTable(['AA', 'Pearson r [95% CI], p', 'r: bootstrap over seeds, 95% CI', 'Spearman'], crow));
@@ -523,7 +525,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
     const v = verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI);
     const fisherShown = r.lo > 0 || r.hi < 0;
     if (!fisherShown) return v;
-    if (!rc) return `**Not resolved**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models) but it counts the models of one seed as independent, and fewer than 3 seeds allow no bootstrap over seeds.`;
+    if (!rc) return `**Not resolved**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models) but it counts the models of one seed as independent, and fewer than ${MIN_CLUSTER_SEEDS} seeds allow no bootstrap over seeds.`;
     if ((r.lo > 0 && rc.lo > 0) || (r.hi < 0 && rc.hi < 0)) return `${v.replace(/\.$/, '')}; bootstrap over ${rc.clusters} seeds [${rc.lo.toFixed(3)}, ${rc.hi.toFixed(3)}] also excludes 0.`;
     return `**Not resolved at this power**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models, counted as independent), but the bootstrap over ${rc.clusters} seeds does not ([${rc.lo.toFixed(3)}, ${rc.hi.toFixed(3)}]).`;
   })();
@@ -548,16 +550,16 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
     const d = what === 'accuracy' ? m.solved : m.aa;
     const label = what === 'accuracy' ? 'solved' : 'AA_pred';
     if (!d) return m.seeds < 2 ? `${label}: fewer than 2 seeds in both: not measured` : `${label}: **not computable** (no variation in the per-seed differences)`;
-    return `${label} ` + verdict(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`, `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`, what === 'accuracy' ? ptsI : aaFmt);
+    return (`${label} ` + verdict(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`, `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`, what === 'accuracy' ? ptsI : aaFmt)).replace(/\.$/, '');
   };
   const ri = vs['random init'];
-  md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy')}; ${vsVerdict('random init', ri, 'AA')}` : 'not measured.'));
+  md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy')}; ${vsVerdict('random init', ri, 'AA')}.` : 'not measured.'));
   const tNames = variants.filter(isRandT);
   const notMeasured = (what: string) => `${what}: fewer than 2 seeds finished in both: not measured`;
   const largestText = (t: string) => {
     const rows = largest[t] ?? [];
     if (!rows.length) return '';
-    const parts = rows.map(({ other, m }) => (m ? `${t} − ${other}: ${vsVerdict(t, m, 'accuracy')}; ${vsVerdict(t, m, 'AA')}` : notMeasured(`${t} − ${other}`)));
+    const parts = rows.map(({ other, m }) => (m ? `${t} − ${other}: ${vsVerdict(t, m, 'accuracy')}; ${vsVerdict(t, m, 'AA')}.` : `${notMeasured(`${t} − ${other}`)}.`));
     const all = (what: 'solved' | 'aa') => rows.every(({ m }) => m?.[what] && m[what]!.lo > 0);
     const gains = [all('solved') ? 'accuracy' : '', all('aa') ? 'AA' : ''].filter(Boolean);
     return (
@@ -572,7 +574,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
         : 'no rand T variant in this run.'),
   );
   const others = Object.entries(vs).filter(([v]) => v !== 'random init' && !v.startsWith('rand T'));
-  if (others.length) md.push(`- *The other randomised variants against random init (no claim of the blog's to test; reported for completeness).* ` + others.map(([v, m]) => `${v} − ${m.base}: ${vsVerdict(v, m, 'accuracy')}; ${vsVerdict(v, m, 'AA')}`).join(' '));
+  if (others.length) md.push(`- *The other randomised variants against random init (no claim of the blog's to test; reported for completeness).* ` + others.map(([v, m]) => `${v} − ${m.base}: ${vsVerdict(v, m, 'accuracy')}; ${vsVerdict(v, m, 'AA')}.`).join(' '));
   // §9.3's "wider uniforms generally help": a trend over the widths of one randomised setting.
   const widths = new Map<string, Set<number>>();
   for (const v of res.variants) for (const [k, w] of Object.entries(v.randomize ?? {})) if (w) widths.set(k, (widths.get(k) ?? new Set()).add(w));

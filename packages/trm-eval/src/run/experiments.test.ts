@@ -246,11 +246,11 @@ describe('Exp B statistics: the blog\'s "largest" for rand T', () => {
 });
 
 describe('Exp B statistics: AA vs solved with the models of one seed as a cluster', () => {
-  const make = async (cell: (seed: number, v: number) => [number, number]) => {
+  const make = async (cell: (seed: number, v: number) => [number, number], seeds = 5) => {
     const res = await runExperimentB(data, { scale: TINY, variants: [EXP_B_VARIANTS[0]!] });
     const t = res.runs[0]!;
     const runs: ExpBRun[] = [];
-    for (let s = 1; s <= 5; s++)
+    for (let s = 1; s <= seeds; s++)
       EXP_B_VARIANTS.forEach((v, i) => {
         const [solved, aaPred] = cell(s, i);
         runs.push({ ...t, variant: v.name, seed: s, solved, alignment: { ...t.alignment, aaPred } });
@@ -279,6 +279,11 @@ describe('Exp B statistics: AA vs solved with the models of one seed as a cluste
     // One seed only: no verdict.
     const one = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs: runs.filter((r) => r.seed === 1) }))!.markdown.join('\n');
     expect(one).toContain('AA_z − AA_y: not measured over seeds (1 seed); over the 2 models counted as independent');
+  });
+  it('needs 5 seeds for the bootstrap over seeds: with 3 the Fisher interval alone states nothing', async () => {
+    const md = await make((s, v) => [0.5 + 0.05 * v + 0.004 * ((s * 7 + v * 3) % 5), 0.9 + 0.01 * v + 0.001 * ((s + v) % 3)], 3);
+    expect(md).toContain('| fewer than 5 seeds: – |');
+    expect(md).toMatch(/Blog: AA correlates with accuracy\.\* \*\*Not resolved\*\*: the Fisher z interval excludes 0 \(0\.9\d+ \[[^\]]+\], p < 0\.001, 15 models\) but it counts the models of one seed as independent, and fewer than 5 seeds allow no bootstrap over seeds\./);
   });
   it('does not state it when one seed carries it (Fisher z excludes 0, the bootstrap over seeds does not)', async () => {
     // Seeds 1–4: solved and AA_pred unrelated within and across seeds; seed 5: far higher on both.
