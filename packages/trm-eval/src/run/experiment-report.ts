@@ -211,7 +211,7 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
   const byVariant = res.variants.map((v) => {
     const rs = res.runs.filter((r) => r.variant === v.name);
     const m = (f: (r: (typeof rs)[number]) => number | undefined) => mean(rs.map((r) => f(r) ?? NaN));
-    return { v, solved: m((r) => r.solved), solvedSd: sd(rs.map((r) => r.solved)), aaY: m((r) => r.alignment.aaY), aaZ: m((r) => r.alignment.aaZ), aaPred: m((r) => r.alignment.aaPred) };
+    return { v, seeds: rs.length, solved: m((r) => r.solved), solvedSd: sd(rs.map((r) => r.solved)), aaY: m((r) => r.alignment.aaY), aaZ: m((r) => r.alignment.aaZ), aaPred: m((r) => r.alignment.aaPred) };
   });
   const variantTable = markdownTable(
     ['variant', 'randomised (half-widths)', 'solved % (mean ± sd)', 'AA_y', 'AA_z', 'AA_pred'],
@@ -256,10 +256,10 @@ export async function experimentBReport(res: ExpBResult, command: string): Promi
       findings.push(`- ${b.v.name} vs random init: solved ${pts(b.solved - rnd.solved)}, AA_pred ${signed(b.aaPred - rnd.aaPred)}, AA_z ${signed(b.aaZ - rnd.aaZ)}.`);
     }
   }
-  const spread = byVariant.filter((b) => res.runs.filter((r) => r.variant === b.v.name).length >= 2);
+  const spread = byVariant.filter((b) => b.seeds >= 2);
   findings.push(
     spread.length
-      ? `- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...spread.map((b) => b.solvedSd))).toFixed(1)} pts over ${res.interim ? `the finished seeds (${spread.map((b) => `${b.v.name} ${res.runs.filter((r) => r.variant === b.v.name).length}`).join(', ')}; variants with one finished seed left out)` : `${p.seeds.length} seeds`} — the spread between models of one variant; variant comparisons are matched by seed and judged by the spread of the per-seed differences (Statistics above).`
+      ? `- Seed-to-seed standard deviation of solved within a variant: up to ${(100 * Math.max(...spread.map((b) => b.solvedSd))).toFixed(1)} pts over ${res.interim ? `the finished seeds (${spread.map((b) => `${b.v.name} ${b.seeds}`).join(', ')}; variants with one finished seed left out)` : `${p.seeds.length} seeds`} — the spread between models of one variant; variant comparisons are matched by seed and judged by the spread of the per-seed differences (Statistics above).`
       : '- Seed-to-seed standard deviation of solved within a variant: not computable (no variant has 2 finished seeds).',
   );
   const N = p.scale.alignmentSteps;

@@ -86,13 +86,15 @@ const signFlip = (d: { p: number; n: number }) => `exact sign-flip ${formatP(d.p
 /** The p-values of a paired difference over seeds or models: the t-test's (the one the CI matches), then the sign-flip's. */
 const pairedPs = (d: { tP: number; p: number; n: number }) => `paired t-test ${formatP(d.tP)}; ${signFlip(d)}`;
 
-/** Verdict on an effect: a finding only when the interval excludes 0. */
-function verdict(i: Interval, p: number, n: string, positive: string, negative: string, fmt: (i: Interval) => string = ptsI): string {
-  if (![i.estimate, i.lo, i.hi, p].every(Number.isFinite)) return `**Not computable** (${n}): no variation to test (${fmt(i)}).`;
-  if (i.lo > 0) return `**Shown** at this power: ${positive} (${fmt(i)}, ${formatP(p)}, ${n}).`;
-  if (i.hi < 0) return `**Shown** at this power: ${negative} (${fmt(i)}, ${formatP(p)}, ${n}).`;
-  return `**Not resolved at this power**: ${fmt(i)}, ${formatP(p)} (${n}); the interval contains no effect.`;
+/** Verdict on an effect, as a clause without its closing period (to continue the sentence): a finding only when the interval excludes 0. */
+function verdictClause(i: Interval, p: number, n: string, positive: string, negative: string, fmt: (i: Interval) => string = ptsI): string {
+  if (![i.estimate, i.lo, i.hi, p].every(Number.isFinite)) return `**Not computable** (${n}): no variation to test (${fmt(i)})`;
+  if (i.lo > 0) return `**Shown** at this power: ${positive} (${fmt(i)}, ${formatP(p)}, ${n})`;
+  if (i.hi < 0) return `**Shown** at this power: ${negative} (${fmt(i)}, ${formatP(p)}, ${n})`;
+  return `**Not resolved at this power**: ${fmt(i)}, ${formatP(p)} (${n}); the interval contains no effect`;
 }
+/** `verdictClause` as a sentence. */
+const verdict = (...args: Parameters<typeof verdictClause>): string => `${verdictClause(...args)}.`;
 
 const at = (rec: PuzzleSweepRecord, readout: ReadoutName, k: number, step: number): string | undefined => {
   const ki = rec.ks.indexOf(k);
@@ -522,24 +524,24 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const rc = clusterCorr.AA_pred;
   const rText = (() => {
     if (!r) return 'Fewer than 4 models: not measured.';
-    const v = verdict(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI);
+    const v = verdictClause(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI);
     const fisherShown = r.lo > 0 || r.hi < 0;
-    if (!fisherShown) return v;
+    if (!fisherShown) return `${v}.`;
     if (!rc) return `**Not resolved**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models) but it counts the models of one seed as independent, and fewer than ${MIN_CLUSTER_SEEDS} seeds allow no bootstrap over seeds.`;
-    if ((r.lo > 0 && rc.lo > 0) || (r.hi < 0 && rc.hi < 0)) return `${v.replace(/\.$/, '')}; bootstrap over ${rc.clusters} seeds [${rc.lo.toFixed(3)}, ${rc.hi.toFixed(3)}] also excludes 0.`;
+    if ((r.lo > 0 && rc.lo > 0) || (r.hi < 0 && rc.hi < 0)) return `${v}; bootstrap over ${rc.clusters} seeds [${rc.lo.toFixed(3)}, ${rc.hi.toFixed(3)}] also excludes 0.`;
     return `**Not resolved at this power**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models, counted as independent), but the bootstrap over ${rc.clusters} seeds does not ([${rc.lo.toFixed(3)}, ${rc.hi.toFixed(3)}]).`;
   })();
   md.push(`- *Blog: AA correlates with accuracy.* ` + rText);
   // The models of one seed are not independent (shared initial weights and data order): the verdict is taken over the
   // seeds, each seed's AA_z − AA_y averaged over its models (decided 2026-12-06 19:58 UTC, 3 models finished); the
   // test over the models, counted as independent, is printed beside it.
-  const seedMean = (f: (r: ExpBRun) => number) => seedIds.map((sd) => mean(runs.filter((r) => r.seed === sd).map(f)));
+  const seedMean = (f: (r: ExpBRun) => number) => clusters.map((c) => mean(c.map(f)));
   const zySeeds = seedIds.length >= 2 && seedIds.length < runs.length ? safe(() => pairedDiff(seedMean((r) => r.alignment.aaY ?? NaN), seedMean((r) => r.alignment.aaZ ?? NaN))) : null;
   const zyModels = zy ? `over the ${runs.length} models counted as independent: ${numI(zy)}, paired t ${formatP(zy.tP)}` : '';
   md.push(
     `- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y: ` +
       (zySeeds
-        ? `${verdict(zySeeds, zySeeds.tP, `${seedIds.length} seeds, each seed's difference averaged over its models, t-test; ${signFlip(zySeeds)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI).replace(/\.$/, '')}; ${zyModels}.`
+        ? `${verdictClause(zySeeds, zySeeds.tP, `${seedIds.length} seeds, each seed's difference averaged over its models, t-test; ${signFlip(zySeeds)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI)}; ${zyModels}.`
         : zy && seedIds.length === runs.length
           ? `${verdict(zy, zy.tP, `${runs.length} models, one per seed, paired t-test; ${signFlip(zy)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI)}`
           : zy
@@ -550,7 +552,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
     const d = what === 'accuracy' ? m.solved : m.aa;
     const label = what === 'accuracy' ? 'solved' : 'AA_pred';
     if (!d) return m.seeds < 2 ? `${label}: fewer than 2 seeds in both: not measured` : `${label}: **not computable** (no variation in the per-seed differences)`;
-    return (`${label} ` + verdict(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`, `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`, what === 'accuracy' ? ptsI : aaFmt)).replace(/\.$/, '');
+    return `${label} ` + verdictClause(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`, `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`, what === 'accuracy' ? ptsI : aaFmt);
   };
   const ri = vs['random init'];
   md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy')}; ${vsVerdict('random init', ri, 'AA')}.` : 'not measured.'));
