@@ -93,6 +93,8 @@ function verdictClause(i: Interval, p: number, n: string, positive: string, nega
   if (i.hi < 0) return `**Shown** at this power: ${negative} (${fmt(i)}, ${formatP(p)}, ${n})`;
   return `**Not resolved at this power**: ${fmt(i)}, ${formatP(p)} (${n}); the interval contains no effect`;
 }
+/** A verdict's direction next to the blog's claim: `agrees` when the blog claims this direction, else its opposite. */
+const blogSays = (direction: string, agrees: boolean): string => `${direction}, ${agrees ? 'as the blog says' : "the opposite of the blog's claim"}`;
 /** `verdictClause` as a sentence. */
 const verdict = (...args: Parameters<typeof verdictClause>): string => `${verdictClause(...args)}.`;
 
@@ -524,7 +526,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const rc = clusterCorr.AA_pred;
   const rText = (() => {
     if (!r) return 'Fewer than 4 models: not measured.';
-    const v = verdictClause(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, 'AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', numI);
+    const v = verdictClause(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, blogSays('AA_pred correlates positively with solved', true), blogSays('AA_pred correlates negatively with solved', false), numI);
     const fisherShown = r.lo > 0 || r.hi < 0;
     if (!fisherShown) return `${v}.`;
     if (!rc) return `**Not resolved**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models) but it counts the models of one seed as independent, and fewer than ${MIN_CLUSTER_SEEDS} seeds allow no bootstrap over seeds.`;
@@ -541,27 +543,30 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   md.push(
     `- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y: ` +
       (zySeeds
-        ? `${verdictClause(zySeeds, zySeeds.tP, `${seedIds.length} seeds, each seed's difference averaged over its models, t-test; ${signFlip(zySeeds)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI)}; ${zyModels}.`
+        ? `${verdictClause(zySeeds, zySeeds.tP, `${seedIds.length} seeds, each seed's difference averaged over its models, t-test; ${signFlip(zySeeds)}`, blogSays('AA_z > AA_y', true), blogSays('AA_z < AA_y', false), numI)}; ${zyModels}.`
         : zy && seedIds.length === runs.length
-          ? `${verdict(zy, zy.tP, `${runs.length} models, one per seed, paired t-test; ${signFlip(zy)}`, 'AA_z > AA_y', 'AA_z < AA_y', numI)}`
+          ? `${verdict(zy, zy.tP, `${runs.length} models, one per seed, paired t-test; ${signFlip(zy)}`, blogSays('AA_z > AA_y', true), blogSays('AA_z < AA_y', false), numI)}`
           : zy
             ? `not measured over seeds (1 seed); ${zyModels} (models of one seed, not independent: no verdict).`
             : 'not measured.'),
   );
-  const vsVerdict = (v: string, m: VsResult, what: 'accuracy' | 'AA') => {
+  // blog: the sign of the difference the blog claims (+1: v above m.base, −1: below), 0 where it claims none.
+  const vsVerdict = (v: string, m: VsResult, what: 'accuracy' | 'AA', blog: 1 | -1 | 0 = 0) => {
     const d = what === 'accuracy' ? m.solved : m.aa;
     const label = what === 'accuracy' ? 'solved' : 'AA_pred';
     if (!d) return m.seeds < 2 ? `${label}: fewer than 2 seeds in both: not measured` : `${label}: **not computable** (no variation in the per-seed differences)`;
-    return `${label} ` + verdictClause(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`, `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`, what === 'accuracy' ? ptsI : aaFmt);
+    const up = `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`;
+    const down = `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`;
+    return `${label} ` + verdictClause(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, blog ? blogSays(up, blog > 0) : up, blog ? blogSays(down, blog < 0) : down, what === 'accuracy' ? ptsI : aaFmt);
   };
   const ri = vs['random init'];
-  md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy')}; ${vsVerdict('random init', ri, 'AA')}.` : 'not measured.'));
+  md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy', -1)}; ${vsVerdict('random init', ri, 'AA', -1)}.` : 'not measured.'));
   const tNames = variants.filter(isRandT);
   const notMeasured = (what: string) => `${what}: fewer than 2 seeds finished in both: not measured`;
   const largestText = (t: string) => {
     const rows = largest[t] ?? [];
     if (!rows.length) return '';
-    const parts = rows.map(({ other, m }) => (m ? `${t} − ${other}: ${vsVerdict(t, m, 'accuracy')}; ${vsVerdict(t, m, 'AA')}.` : `${notMeasured(`${t} − ${other}`)}.`));
+    const parts = rows.map(({ other, m }) => (m ? `${t} − ${other}: ${vsVerdict(t, m, 'accuracy', 1)}; ${vsVerdict(t, m, 'AA', 1)}.` : `${notMeasured(`${t} − ${other}`)}.`));
     const all = (what: 'solved' | 'aa') => rows.every(({ m }) => m?.[what] && m[what]!.lo > 0);
     const gains = [all('solved') ? 'accuracy' : '', all('aa') ? 'AA' : ''].filter(Boolean);
     return (
@@ -572,7 +577,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   md.push(
     `- *Blog: randomising T gives the largest accuracy and AA gains.* ` +
       (tNames.length
-        ? tNames.map((v) => (vs[v] ? `${v} − ${vs[v]!.base}: ${vsVerdict(v, vs[v]!, 'accuracy')}; ${vsVerdict(v, vs[v]!, 'AA')}.` : `${notMeasured(`${v} − ${ref ?? 'random init'}`)}.`) + largestText(v)).join(' ')
+        ? tNames.map((v) => (vs[v] ? `${v} − ${vs[v]!.base}: ${vsVerdict(v, vs[v]!, 'accuracy', 1)}; ${vsVerdict(v, vs[v]!, 'AA', 1)}.` : `${notMeasured(`${v} − ${ref ?? 'random init'}`)}.`) + largestText(v)).join(' ')
         : 'no rand T variant in this run.'),
   );
   const others = Object.entries(vs).filter(([v]) => v !== 'random init' && !v.startsWith('rand T'));

@@ -196,7 +196,7 @@ describe('Exp B statistics: variants matched by seed', () => {
     expect(row).toMatch(/difference of means \+6\.0 pts; U = \d+(\.\d+)?, p = /);
     // rand T w1 has seeds 1 and 2 only: paired over those two (+2, −1 pts → +0.5 [−18.6, 19.6], p = 0.80).
     expect(md).toContain('| rand T w1 − random init | 2 | +0.5 pts [-18.6, 19.6], paired t-test p = 0.80');
-    expect(md).toContain('- *Blog: random latent inits decrease AA and accuracy.* Random init − baseline: solved **Shown** at this power: random init solves more than baseline (+6.0 pts [3.5, 8.5], p = 0.0091, 3 seeds, paired by seed, t-test');
+    expect(md).toContain("- *Blog: random latent inits decrease AA and accuracy.* Random init − baseline: solved **Shown** at this power: random init solves more than baseline, the opposite of the blog's claim (+6.0 pts [3.5, 8.5], p = 0.0091, 3 seeds, paired by seed, t-test");
     expect(md).toContain('AA_pred **Not resolved at this power**: −0.067 [-0.138, 0.005], p = 0.057');
   });
 });
@@ -226,6 +226,12 @@ describe('Exp B statistics: the blog\'s "largest" for rand T', () => {
     expect(b).toContain('| rand T w1 − rand N_sup w4 | 3 | +7.0 pts [4.5, 9.5], paired t-test p = 0.0067');
     expect(b).toContain('+0.020 [-0.005, 0.045], paired t-test p = 0.074');
     expect(b).toContain('**Largest accuracy gain shown** at this power');
+    // Each direction is read against the blog's claim (rand T above the other randomised variants).
+    expect(b).toContain('rand T w1 − rand N_sup w4: solved **Shown** at this power: rand T w1 solves more than rand N_sup w4, as the blog says (+7.0 pts [4.5, 9.5]');
+    expect(b).toContain('rand T w1 − rand n w2: solved **Shown** at this power: rand T w1 solves more than rand n w2, as the blog says (+5.0 pts');
+    // Against random init rand n makes no claim of the blog's: its direction carries no "blog" remark.
+    // rand n − random init solved +5, +6, +5 pts → +5.3 [3.9, 6.8] (t(2) = 4.303 × 0.333).
+    expect(b).toContain('rand n w2 − random init: solved **Shown** at this power: rand n w2 solves more than random init (+5.3 pts [3.9, 6.8]');
     // rand n and rand N_sup are not compared with each other (no claim of the blog's), nor with rand T the other way round.
     expect(b).not.toContain('| rand n w2 − rand N_sup w4');
     expect(b).not.toContain('| rand n w2 − rand T w1');
@@ -263,7 +269,7 @@ describe('Exp B statistics: AA vs solved with the models of one seed as a cluste
     expect(md).toContain('| AA | Pearson r [95% CI], p | r: bootstrap over seeds, 95% CI | Spearman |');
     // AA_z − AA_y: the fixture's AA_z, AA_y are the same in every model; AA_z is set per seed below in the third test.
 
-    expect(md).toMatch(/Blog: AA correlates with accuracy\.\* \*\*Shown\*\* at this power: AA_pred correlates positively with solved .*bootstrap over 5 seeds \[0\.9\d\d, (0\.9\d\d|1\.000)\] also excludes 0\./);
+    expect(md).toMatch(/Blog: AA correlates with accuracy\.\* \*\*Shown\*\* at this power: AA_pred correlates positively with solved, as the blog says .*bootstrap over 5 seeds \[0\.9\d\d, (0\.9\d\d|1\.000)\] also excludes 0\./);
   });
   it('judges AA_z − AA_y over seeds (each seed averaged over its models), with the test over models beside it (hand-computed)', async () => {
     const res = await runExperimentB(data, { scale: TINY, variants: [EXP_B_VARIANTS[0]!] });
@@ -274,8 +280,12 @@ describe('Exp B statistics: AA vs solved with the models of one seed as a cluste
     const runs: ExpBRun[] = [];
     d.forEach((ds, s) => [0, 1].forEach((v) => runs.push({ ...t, variant: EXP_B_VARIANTS[v]!.name, seed: s + 1, alignment: { ...t.alignment, aaY: 0.9, aaZ: 0.9 + ds + (v ? 0.002 : -0.002) } })));
     const md = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs }))!.markdown.join('\n');
-    expect(md).toContain('*Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y: **Shown** at this power: AA_z > AA_y (0.022 [0.012, 0.032], p = 0.0042, 5 seeds, each seed\'s difference averaged over its models, t-test');
+    expect(md).toContain('*Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y: **Shown** at this power: AA_z > AA_y, as the blog says (0.022 [0.012, 0.032], p = 0.0042, 5 seeds, each seed\'s difference averaged over its models, t-test');
     expect(md).toMatch(/over the 10 models counted as independent: 0\.022 \[0\.\d+, 0\.\d+\], paired t p [=<] /);
+    // Mirrored (AA_z = 0.9 − the above): the same test with the sign flipped, read as the opposite of the blog's claim.
+    const mirrored = runs.map((r) => ({ ...r, alignment: { ...r.alignment, aaZ: 1.8 - r.alignment.aaZ! } }));
+    const neg = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs: mirrored }))!.markdown.join('\n');
+    expect(neg).toContain("AA_z − AA_y: **Shown** at this power: AA_z < AA_y, the opposite of the blog's claim (-0.022 [-0.032, -0.012], p = 0.0042, 5 seeds");
     // One seed only: no verdict.
     const one = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs: runs.filter((r) => r.seed === 1) }))!.markdown.join('\n');
     expect(one).toContain('AA_z − AA_y: not measured over seeds (1 seed); over the 2 models counted as independent');
