@@ -93,8 +93,15 @@ function verdictClause(i: Interval, p: number, n: string, positive: string, nega
   if (i.hi < 0) return `**Shown** at this power: ${negative} (${fmt(i)}, ${formatP(p)}, ${n})`;
   return `**Not resolved at this power**: ${fmt(i)}, ${formatP(p)} (${n}); the interval contains no effect`;
 }
-/** A verdict's direction next to the blog's claim: `agrees` when the blog claims this direction, else its opposite. */
-const blogSays = (direction: string, agrees: boolean): string => `${direction}, ${agrees ? 'as the blog says' : "the opposite of the blog's claim"}`;
+/**
+ * A verdict's two directions read against the blog's claim: `blog` is the sign the blog claims (+1: `up`, −1: `down`);
+ * 0 where it claims none leaves them as they are. Spread into `verdictClause`'s positive and negative.
+ */
+const againstBlog = (up: string, down: string, blog: 1 | -1 | 0): [string, string] => {
+  if (!blog) return [up, down];
+  const says = (direction: string, agrees: boolean) => `${direction}, ${agrees ? 'as the blog says' : "the opposite of the blog's claim"}`;
+  return [says(up, blog > 0), says(down, blog < 0)];
+};
 /** `verdictClause` as a sentence. */
 const verdict = (...args: Parameters<typeof verdictClause>): string => `${verdictClause(...args)}.`;
 
@@ -526,7 +533,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   const rc = clusterCorr.AA_pred;
   const rText = (() => {
     if (!r) return 'Fewer than 4 models: not measured.';
-    const v = verdictClause(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, blogSays('AA_pred correlates positively with solved', true), blogSays('AA_pred correlates negatively with solved', false), numI);
+    const v = verdictClause(r, r.p, `${runs.length} models, Pearson r of AA_pred with solved, Fisher z`, ...againstBlog('AA_pred correlates positively with solved', 'AA_pred correlates negatively with solved', 1), numI);
     const fisherShown = r.lo > 0 || r.hi < 0;
     if (!fisherShown) return `${v}.`;
     if (!rc) return `**Not resolved**: the Fisher z interval excludes 0 (${numI(r)}, ${formatP(r.p)}, ${runs.length} models) but it counts the models of one seed as independent, and fewer than ${MIN_CLUSTER_SEEDS} seeds allow no bootstrap over seeds.`;
@@ -539,13 +546,14 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   // test over the models, counted as independent, is printed beside it.
   const seedMean = (f: (r: ExpBRun) => number) => clusters.map((c) => mean(c.map(f)));
   const zySeeds = seedIds.length >= 2 && seedIds.length < runs.length ? safe(() => pairedDiff(seedMean((r) => r.alignment.aaY ?? NaN), seedMean((r) => r.alignment.aaZ ?? NaN))) : null;
+  const zyDirections = againstBlog('AA_z > AA_y', 'AA_z < AA_y', 1);
   const zyModels = zy ? `over the ${runs.length} models counted as independent: ${numI(zy)}, paired t ${formatP(zy.tP)}` : '';
   md.push(
     `- *Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y: ` +
       (zySeeds
-        ? `${verdictClause(zySeeds, zySeeds.tP, `${seedIds.length} seeds, each seed's difference averaged over its models, t-test; ${signFlip(zySeeds)}`, blogSays('AA_z > AA_y', true), blogSays('AA_z < AA_y', false), numI)}; ${zyModels}.`
+        ? `${verdictClause(zySeeds, zySeeds.tP, `${seedIds.length} seeds, each seed's difference averaged over its models, t-test; ${signFlip(zySeeds)}`, ...zyDirections, numI)}; ${zyModels}.`
         : zy && seedIds.length === runs.length
-          ? `${verdict(zy, zy.tP, `${runs.length} models, one per seed, paired t-test; ${signFlip(zy)}`, blogSays('AA_z > AA_y', true), blogSays('AA_z < AA_y', false), numI)}`
+          ? `${verdict(zy, zy.tP, `${runs.length} models, one per seed, paired t-test; ${signFlip(zy)}`, ...zyDirections, numI)}`
           : zy
             ? `not measured over seeds (1 seed); ${zyModels} (models of one seed, not independent: no verdict).`
             : 'not measured.'),
@@ -557,7 +565,7 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
     if (!d) return m.seeds < 2 ? `${label}: fewer than 2 seeds in both: not measured` : `${label}: **not computable** (no variation in the per-seed differences)`;
     const up = `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`;
     const down = `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`;
-    return `${label} ` + verdictClause(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, blog ? blogSays(up, blog > 0) : up, blog ? blogSays(down, blog < 0) : down, what === 'accuracy' ? ptsI : aaFmt);
+    return `${label} ` + verdictClause(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, ...againstBlog(up, down, blog), what === 'accuracy' ? ptsI : aaFmt);
   };
   const ri = vs['random init'];
   md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy', -1)}; ${vsVerdict('random init', ri, 'AA', -1)}.` : 'not measured.'));

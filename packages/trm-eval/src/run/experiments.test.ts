@@ -282,7 +282,7 @@ describe('Exp B statistics: AA vs solved with the models of one seed as a cluste
     const md = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs }))!.markdown.join('\n');
     expect(md).toContain('*Blog: z-AA saturates near 1 more than y-AA.* AA_z − AA_y: **Shown** at this power: AA_z > AA_y, as the blog says (0.022 [0.012, 0.032], p = 0.0042, 5 seeds, each seed\'s difference averaged over its models, t-test');
     expect(md).toMatch(/over the 10 models counted as independent: 0\.022 \[0\.\d+, 0\.\d+\], paired t p [=<] /);
-    // Mirrored (AA_z = 0.9 − the above): the same test with the sign flipped, read as the opposite of the blog's claim.
+    // Mirrored (AA_z = 0.9 − its offset above, i.e. 1.8 − AA_z): the same test with the sign flipped, read as the opposite of the blog's claim.
     const mirrored = runs.map((r) => ({ ...r, alignment: { ...r.alignment, aaZ: 1.8 - r.alignment.aaZ! } }));
     const neg = (await expBStats({ ...res, variants: EXP_B_VARIANTS.slice(0, 2), runs: mirrored }))!.markdown.join('\n');
     expect(neg).toContain("AA_z − AA_y: **Shown** at this power: AA_z < AA_y, the opposite of the blog's claim (-0.022 [-0.032, -0.012], p = 0.0042, 5 seeds");
