@@ -560,12 +560,10 @@ export async function expBStats(res: ExpBResult): Promise<StatsSection | null> {
   );
   // blog: the sign of the difference the blog claims (+1: v above m.base, −1: below), 0 where it claims none.
   const vsVerdict = (v: string, m: VsResult, what: 'accuracy' | 'AA', blog: 1 | -1 | 0 = 0) => {
-    const d = what === 'accuracy' ? m.solved : m.aa;
-    const label = what === 'accuracy' ? 'solved' : 'AA_pred';
+    const [d, label, more, less, format] = what === 'accuracy' ? [m.solved, 'solved', 'solves more', 'solves less', ptsI] : [m.aa, 'AA_pred', 'has higher AA', 'has lower AA', aaFmt];
     if (!d) return m.seeds < 2 ? `${label}: fewer than 2 seeds in both: not measured` : `${label}: **not computable** (no variation in the per-seed differences)`;
-    const up = `${v} ${what === 'accuracy' ? 'solves more' : 'has higher AA'} than ${m.base}`;
-    const down = `${v} ${what === 'accuracy' ? 'solves less' : 'has lower AA'} than ${m.base}`;
-    return `${label} ` + verdictClause(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, ...againstBlog(up, down, blog), what === 'accuracy' ? ptsI : aaFmt);
+    const directions = againstBlog(`${v} ${more} than ${m.base}`, `${v} ${less} than ${m.base}`, blog);
+    return `${label} ` + verdictClause(d, d.tP, `${m.seeds} seeds, paired by seed, t-test; ${signFlip(d)}`, ...directions, format);
   };
   const ri = vs['random init'];
   md.push(`- *Blog: random latent inits decrease AA and accuracy.* ` + (ri ? `Random init − baseline: ${vsVerdict('random init', ri, 'accuracy', -1)}; ${vsVerdict('random init', ri, 'AA', -1)}.` : 'not measured.'));
